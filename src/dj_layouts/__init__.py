@@ -1,0 +1,70 @@
+"""dj-layouts: compose Django pages from independent views."""
+
+from __future__ import annotations
+
+from dj_layouts import cache
+from dj_layouts.context import FrozenLayoutContext, LayoutContext
+from dj_layouts.decorators import async_layout, layout, panel_only
+from dj_layouts.errors import PanelError, PanelRenderError, PanelResponseError, PanelTimeout
+from dj_layouts.executors import (
+    GatherExecutor,
+    PanelExecutor,
+    SequentialExecutor,
+    ThreadedExecutor,
+)
+from dj_layouts.layout import Layout
+from dj_layouts.panels import (
+    ConditionalPanel,
+    Panel,
+    async_resolve_panel_source,
+    resolve_panel_source,
+)
+from dj_layouts.queues import (
+    RenderQueue,
+    ScriptQueue,
+    StyleQueue,
+    add_inline_script,
+    add_inline_style,
+    add_script,
+    add_style,
+    add_to_queue,
+)
+from dj_layouts.shortcuts import async_render_with_layout, render_with_layout
+from dj_layouts.views import AsyncLayoutMixin, LayoutMixin, PanelOnlyMixin
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AsyncLayoutMixin",
+    "ConditionalPanel",
+    "FrozenLayoutContext",
+    "GatherExecutor",
+    "Layout",
+    "LayoutContext",
+    "LayoutMixin",
+    "Panel",
+    "PanelError",
+    "PanelExecutor",
+    "PanelOnlyMixin",
+    "PanelRenderError",
+    "PanelResponseError",
+    "PanelTimeout",
+    "RenderQueue",
+    "ScriptQueue",
+    "SequentialExecutor",
+    "StyleQueue",
+    "ThreadedExecutor",
+    "add_inline_script",
+    "add_inline_style",
+    "add_script",
+    "add_style",
+    "add_to_queue",
+    "async_layout",
+    "async_render_with_layout",
+    "async_resolve_panel_source",
+    "cache",
+    "layout",
+    "panel_only",
+    "render_with_layout",
+    "resolve_panel_source",
+]

@@ -1,0 +1,117 @@
+"""Django system checks: configuration errors found at start-up, not mid-request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+
+from dj_layouts.conf import SETTING_NAME, validation_errors
+from dj_layouts.layout import Layout
+from dj_layouts.panels import ConditionalPanel, TemplateSource, UrlSource
+from dj_layouts.views import layout_references
+
+
+@register()
+def check_settings(**kwargs: Any) -> list[CheckMessage]:
+    from django.conf import settings
+
+    raw = getattr(settings, SETTING_NAME, {})
+    return [
+        Error(problem, hint="Fix the DJ_LAYOUTS setting.", id="dj_layouts.E001")
+        for problem in validation_errors(raw)
+    ]
+
+
+@register()
+def check_layout_references(**kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for key, where in layout_references:
+        if key not in Layout.registry:
+            known = ", ".join(sorted(Layout.registry)) or "none"
+            messages.append(
+                Error(
+                    f"{where} refers to the layout {key!r}, which is not registered.",
+                    hint=f"Registered layouts: {known}. Define the layout in <app>/layouts.py "
+                    "or fix the key (it is '<app_label>.<ClassName>').",
+                    id="dj_layouts.E002",
+                )
+            )
+    return messages
+
+
+def _template_missing(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return True
+    return False
+
+
+@register()
+def check_layouts(**kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for key, layout in sorted(Layout.registry.items()):
+        if layout.template and _template_missing(layout.template):
+            messages.append(
+                Error(
+                    f"Layout {key} uses the template {layout.template!r}, which cannot be found.",
+                    hint="Check the name, or add the template to a templates directory.",
+                    obj=layout,
+                    id="dj_layouts.E003",
+                )
+            )
+        if _template_missing(layout.error_template):
+            messages.append(
+                Warning(
+                    f"Layout {key} has error_template {layout.error_template!r}, which cannot "
+                    "be found; failed panels will render empty.",
+                    obj=layout,
+                    id="dj_layouts.W001",
+                )
+            )
+        for name, panel in layout._panels.items():
+            messages.extend(_check_panel(key, name, panel, layout))
+    return messages
+
+
+def _check_panel(key: str, name: str, panel: Any, layout: type[Layout]) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    source = panel.source
+    if isinstance(source, UrlSource):
+        try:
+            source.resolve()
+        except Exception as exc:
+            messages.append(
+                Error(
+                    f"Panel {name!r} of layout {key}: {exc}",
+                    hint="Check the URL name (with its namespace) and the panel's context=.",
+                    obj=layout,
+                    id="dj_layouts.E004",
+                )
+            )
+    elif isinstance(source, TemplateSource) and _template_missing(source.template_name):
+        messages.append(
+            Error(
+                f"Panel {name!r} of layout {key} renders the template "
+                f"{source.template_name!r}, which cannot be found.",
+                obj=layout,
+                id="dj_layouts.E005",
+            )
+        )
+    if panel.cache is not None:
+        messages.extend(panel.cache.check(f"Panel {name!r} of layout {key}"))
+    if panel.eager and isinstance(panel, ConditionalPanel) and isinstance(panel.condition, str):
+        messages.append(
+            Warning(
+                f"Panel {name!r} of layout {key} is eager and its condition looks up "
+                f"{panel.condition!r} in the layout context, which it sees before the "
+                "content view runs.",
+                hint="Make the condition independent of what the content view sets, or drop eager=True.",
+                obj=layout,
+                id="dj_layouts.W002",
+            )
+        )
+    return messages

@@ -1,0 +1,146 @@
+"""The ``DJ_LAYOUTS`` setting: read, validated and cached in one place.
+
+The cache is dropped whenever Django's ``setting_changed`` signal fires for
+``DJ_LAYOUTS`` (``override_settings`` sends it), so tests see changes at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+from dj_layouts.types import Detector
+
+SETTING_NAME = "DJ_LAYOUTS"
+
+
+def _optional_bool(value: Any) -> bool:
+    return value is None or isinstance(value, bool)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _optional_str(value: Any) -> bool:
+    return value is None or _is_str(value)
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+def _optional_positive_int(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0)
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+# key: (default, check, what the value must be)
+_SPEC: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
+    "DEBUG_ERRORS": (None, _optional_bool, "None, True or False"),
+    "CACHE_ENABLED": (True, _is_bool, "True or False"),
+    "CACHE_BACKEND": ("default", _is_str, "the alias of a CACHES entry"),
+    "CACHE_LOCK_TIMEOUT": (10, _positive_number, "a positive number of seconds"),
+    "PARTIAL_DETECTORS": ([], _str_list, "a list of dotted paths to detector functions"),
+    "DETECTOR_RAISE_EXCEPTIONS": (False, _is_bool, "True or False"),
+    "HTMX_SMART_ROUTING": (False, _is_bool, "True or False"),
+    "HTMX_CONTENT_TARGET": ("#panel-content", _is_str, "a CSS selector string"),
+    "HTMX_COOKIE_NAME": ("dj_layout_current", _is_str, "a cookie name"),
+    "HTMX_COOKIE_DOMAIN": (None, _optional_str, "None or a cookie domain"),
+    "SYNC_PANEL_WORKERS": (None, _optional_positive_int, "None or a positive int"),
+}
+
+DEFAULTS: Mapping[str, Any] = {key: spec[0] for key, spec in _SPEC.items()}
+
+
+def validation_errors(raw: Any) -> list[str]:
+    """Every problem with a ``DJ_LAYOUTS`` value, as sentences; empty when it is fine."""
+    if not isinstance(raw, Mapping):
+        return [f"{SETTING_NAME} must be a dict, not {type(raw).__name__}."]
+    problems = []
+    for key in raw:
+        if key not in _SPEC:
+            problems.append(
+                f"{SETTING_NAME}[{key!r}] is not a known setting. "
+                f"Known settings: {', '.join(sorted(_SPEC))}."
+            )
+    for key, (_default, check, expected) in _SPEC.items():
+        if key in raw and not check(raw[key]):
+            problems.append(f"{SETTING_NAME}[{key!r}] must be {expected}, not {raw[key]!r}.")
+    if not problems:
+        for path in raw.get("PARTIAL_DETECTORS", ()):
+            try:
+                detector = import_string(path)
+            except ImportError as exc:
+                problems.append(
+                    f"{SETTING_NAME}['PARTIAL_DETECTORS'] names {path!r}, "
+                    f"which cannot be imported: {exc}."
+                )
+            else:
+                if not callable(detector):
+                    problems.append(
+                        f"{SETTING_NAME}['PARTIAL_DETECTORS'] names {path!r}, which is not callable."
+                    )
+    return problems
+
+
+@dataclass(frozen=True)
+class LayoutSettings:
+    DEBUG_ERRORS: bool | None
+    CACHE_ENABLED: bool
+    CACHE_BACKEND: str
+    CACHE_LOCK_TIMEOUT: float
+    PARTIAL_DETECTORS: tuple[str, ...]
+    DETECTOR_RAISE_EXCEPTIONS: bool
+    HTMX_SMART_ROUTING: bool
+    HTMX_CONTENT_TARGET: str
+    HTMX_COOKIE_NAME: str
+    HTMX_COOKIE_DOMAIN: str | None
+    SYNC_PANEL_WORKERS: int | None
+    detectors: tuple[Detector, ...] = field(default=())
+
+    @property
+    def debug_errors(self) -> bool:
+        """Whether a failing panel raises; ``DEBUG_ERRORS=None`` follows ``DEBUG``."""
+        if self.DEBUG_ERRORS is None:
+            return bool(settings.DEBUG)
+        return self.DEBUG_ERRORS
+
+
+_cached: LayoutSettings | None = None
+
+
+def get_settings() -> LayoutSettings:
+    """The validated ``DJ_LAYOUTS`` settings; raises ``ImproperlyConfigured`` when invalid."""
+    global _cached
+    if _cached is None:
+        raw = getattr(settings, SETTING_NAME, {})
+        problems = validation_errors(raw)
+        if problems:
+            raise ImproperlyConfigured(" ".join(problems))
+        values = {**DEFAULTS, **raw}
+        values["PARTIAL_DETECTORS"] = tuple(values["PARTIAL_DETECTORS"])
+        detectors = tuple(import_string(path) for path in values["PARTIAL_DETECTORS"])
+        _cached = LayoutSettings(**values, detectors=detectors)
+    return _cached
+
+
+@receiver(setting_changed)
+def _reset(*, setting: str, **kwargs: Any) -> None:
+    global _cached
+    if setting == SETTING_NAME:
+        _cached = None

@@ -1,0 +1,39 @@
+"""Exceptions and the record of a failed panel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class PanelError:
+    """What went wrong in one panel; handed to ``Layout.on_panel_error()``."""
+
+    panel_name: str
+    source: object
+    exception: BaseException
+    traceback_str: str = ""
+
+
+class PanelRenderError(Exception):
+    """Raised in debug mode when a panel fails; ``.panel_error`` holds the details."""
+
+    def __init__(self, panel_error: PanelError) -> None:
+        exc = panel_error.exception
+        super().__init__(
+            f"Panel {panel_error.panel_name!r} failed to render: {type(exc).__name__}: {exc}"
+        )
+        self.panel_error = panel_error
+
+
+class PanelTimeout(TimeoutError):
+    """A panel did not answer within its ``timeout``."""
+
+    def __init__(self, panel_name: str, timeout: float) -> None:
+        super().__init__(f"Panel {panel_name!r} did not answer within {timeout:g} s.")
+        self.panel_name = panel_name
+        self.timeout = timeout
+
+
+class PanelResponseError(Exception):
+    """A panel view answered with something that cannot fill a slot."""

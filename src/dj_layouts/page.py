@@ -1,0 +1,321 @@
+"""Building one page: the logic body that the sync and async mixins both drive.
+
+``Page`` holds everything about one layout request. The mixins in ``views.py``
+are thin shells: they call ``begin``, run the content view their own way, then
+``finish`` (sync) or ``afinish`` (async). Nothing else assembles pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.template.loader import get_template
+
+from dj_layouts import detection
+from dj_layouts.conf import get_settings
+from dj_layouts.context import FrozenLayoutContext, LayoutContext
+from dj_layouts.errors import PanelError, PanelRenderError
+from dj_layouts.executors import (
+    GatherExecutor,
+    PanelExecutor,
+    PanelJob,
+    PanelOutcome,
+    SequentialExecutor,
+    in_definition_order,
+)
+from dj_layouts.layout import CONTENT, Layout
+from dj_layouts.panels import Panel
+from dj_layouts.queues import QueueCollector
+from dj_layouts.requests import MAIN, make_panel_request
+
+if TYPE_CHECKING:
+    from dj_layouts.cache import PanelCache
+
+logger = logging.getLogger("dj_layouts")
+
+#: Where the template tags find the page being rendered.
+STATE_KEY = "_dj_layouts_page"
+
+_DEFAULT_SYNC = SequentialExecutor()
+_DEFAULT_ASYNC = GatherExecutor()
+
+
+def merge_panels(
+    layout_class: type[Layout], overrides: Mapping[str, Panel | None] | None
+) -> list[Panel]:
+    """The layout's panels with per-view overrides applied, in definition order."""
+    if not overrides:
+        return list(layout_class._panels.values())
+    panels = dict(layout_class._panels)
+    for name, panel in overrides.items():
+        if panel is None:
+            panels.pop(name, None)
+        else:
+            panels[name] = panel
+    return list(panels.values())
+
+
+class PageState:
+    """What the layout template's tags read: panel HTML by name, and the page."""
+
+    __slots__ = ("html", "layout", "request")
+
+    def __init__(self, layout: Layout, request: HttpRequest, html: dict[str, str]) -> None:
+        self.layout = layout
+        self.request = request
+        self.html = html
+
+
+def _traceback(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+class Page:
+    """One layout page being built for one request."""
+
+    def __init__(
+        self,
+        request: HttpRequest,
+        layout_class: type[Layout],
+        panels: list[Panel],
+        *,
+        is_async: bool,
+        detect_partials: bool = True,
+    ) -> None:
+        self.request = request
+        self.layout_class = layout_class
+        self.layout = layout_class()
+        self.panels = panels
+        self.is_async = is_async
+        self.detect_partials = detect_partials
+        self.executor: PanelExecutor = layout_class._executor or (
+            _DEFAULT_ASYNC if is_async else _DEFAULT_SYNC
+        )
+        self._eager: Iterator[PanelOutcome] | AsyncIterator[PanelOutcome] | None = None
+        self._eager_names: frozenset[str] = frozenset()
+
+    # -- step 1: before the content view ------------------------------------------
+    def begin(self, layout_context: Mapping[str, Any]) -> None:
+        """Mark the request and give it its layout context and queues."""
+        request = self.request
+        request.layout_role = MAIN  # type: ignore[attr-defined]
+        request.is_layout_partial = (  # type: ignore[attr-defined]
+            self.detect_partials and detection.is_partial_request(request)
+        )
+        request.layout_key = self.layout_class.key  # type: ignore[attr-defined]
+        context = LayoutContext(self.layout_class.layout_context_defaults)
+        context.update(layout_context)
+        request.layout_context = context  # type: ignore[attr-defined]
+        request.layout_queues = QueueCollector.for_layout(self.layout_class)  # type: ignore[attr-defined]
+
+    def _eager_jobs(self) -> list[PanelJob]:
+        if not self.executor.concurrent or getattr(self.request, "is_layout_partial", False):
+            return []
+        eager = [(i, p) for i, p in enumerate(self.panels) if p.eager]
+        self._eager_names = frozenset(p.name for _, p in eager if p.name)
+        return self.jobs(eager) if eager else []
+
+    def start_eager(self) -> None:
+        jobs = self._eager_jobs()
+        if jobs:
+            self._eager = self.executor.start(jobs)
+
+    def astart_eager(self) -> None:
+        jobs = self._eager_jobs()
+        if jobs:
+            self._eager = self.executor.astart(jobs)
+
+    async def acancel_eager(self) -> None:
+        if self._eager is not None and hasattr(self._eager, "aclose"):
+            await self._eager.aclose()
+
+    # -- step 2: the content view's response --------------------------------------
+    @staticmethod
+    def assembles(response: Any) -> bool:
+        """Only a plain 200 response is wrapped; anything else leaves as it is."""
+        return (
+            isinstance(response, HttpResponseBase)
+            and not response.streaming
+            and response.status_code == 200
+        )
+
+    def partial(self, response: HttpResponseBase) -> HttpResponseBase | None:
+        """The content view's own response, if this request gets only that."""
+        if not self.detect_partials:
+            return None
+        return detection.partial_response(self, response)
+
+    # -- step 3: panels -------------------------------------------------------------
+    def jobs(self, indexed: list[tuple[int, Panel]]) -> list[PanelJob]:
+        request = self.request
+        snapshot = FrozenLayoutContext(request.layout_context)  # type: ignore[attr-defined]
+        jobs = []
+        for index, panel in indexed:
+            if panel.should_render(snapshot):
+                jobs.append(self._job(index, panel, snapshot))
+        return jobs
+
+    def remaining_jobs(self) -> list[PanelJob]:
+        return self.jobs(
+            [(i, p) for i, p in enumerate(self.panels) if p.name not in self._eager_names]
+        )
+
+    def _job(self, index: int, panel: Panel, snapshot: FrozenLayoutContext) -> PanelJob:
+        name = panel.name or "?"
+        queues = QueueCollector.for_layout(self.layout_class)
+        panel_request = make_panel_request(
+            self.request, panel_name=name, layout_context=snapshot, queues=queues
+        )
+        cache: PanelCache | None = None
+        if panel.cache is not None:
+            from dj_layouts.cache import PanelCache
+
+            cache = PanelCache.for_panel(panel, self.layout_class, panel_request)
+
+        def done(html: str) -> PanelOutcome:
+            return PanelOutcome(index, name, html, queues)
+
+        def failed(exc: BaseException) -> PanelOutcome:
+            error = PanelError(name, panel.declared, exc, _traceback(exc))
+            return PanelOutcome(index, name, error=error)
+
+        def run() -> PanelOutcome:
+            try:
+                if cache is not None:
+                    return done(cache.render(panel, panel_request))
+                return done(panel.render(panel_request))
+            except Exception as exc:
+                return failed(exc)
+
+        async def arun() -> PanelOutcome:
+            try:
+                if cache is not None:
+                    return done(await cache.arender(panel, panel_request))
+                return done(await panel.arender(panel_request))
+            except Exception as exc:
+                return failed(exc)
+
+        def probe() -> PanelOutcome | None:
+            try:
+                html = cache.probe() if cache is not None else None
+            except Exception:
+                return None  # the full run will report it
+            return None if html is None else done(html)
+
+        return PanelJob(
+            index=index,
+            name=name,
+            is_async=panel.is_async,
+            timeout=panel.timeout or self.layout_class.panel_timeout,
+            run=run,
+            arun=arun,
+            timed_out=failed,
+            probe=probe if cache is not None else None,
+        )
+
+    # -- steps 4 and 5: assemble ------------------------------------------------------
+    def panel_html(self, outcomes: list[PanelOutcome]) -> dict[str, str]:
+        """Panel HTML by name; merges queues in definition order and handles errors."""
+        html = {panel.name or "?": "" for panel in self.panels}
+        failures = [outcome for outcome in outcomes if outcome.error is not None]
+        if failures and get_settings().debug_errors:
+            error = failures[0].error
+            assert error is not None  # noqa: S101 - narrowing for mypy
+            raise PanelRenderError(error) from error.exception
+        collector: QueueCollector = self.request.layout_queues  # type: ignore[attr-defined]
+        for outcome in outcomes:
+            if outcome.error is not None:
+                html[outcome.name] = self.error_html(outcome.error)
+            else:
+                html[outcome.name] = outcome.html
+                if outcome.queues is not None:
+                    collector.merge(outcome.queues)
+        return html
+
+    def error_html(self, error: PanelError) -> str:
+        exc = error.exception
+        logger.error(
+            "Panel %r of layout %s failed: %s: %s",
+            error.panel_name, self.layout_class.key, type(exc).__name__, exc,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        try:
+            return self.layout.on_panel_error(self.request, error) or ""
+        except Exception:
+            logger.exception(
+                "%s.on_panel_error() raised for panel %r; the slot stays empty.",
+                type(self.layout).__qualname__, error.panel_name,
+            )
+            return ""
+
+    def context(self, html: dict[str, str]) -> dict[str, Any]:
+        request = self.request
+        return {
+            **request.layout_context,  # type: ignore[attr-defined]
+            "request": request,
+            STATE_KEY: PageState(self.layout, request, html),
+        }
+
+    def render(self, html: dict[str, str]) -> str:
+        template = get_template(self.layout.get_template(self.request))
+        return template.render(self.context(html), self.request)
+
+    def assemble(self, response: HttpResponseBase, outcomes: list[PanelOutcome]) -> HttpResponseBase:
+        """Render the layout around the content and put it in the content view's response.
+
+        Reusing the response keeps its headers, cookies and attributes.
+        """
+        _render_response(response)
+        html = self.panel_html(in_definition_order(outcomes))
+        html[CONTENT] = _content(response)
+        response.content = self.render(html)  # type: ignore[attr-defined]
+        if "Content-Length" in response:
+            del response["Content-Length"]
+        detection.mark_full_page(self, response)
+        return response
+
+    # -- the sync and async shells ------------------------------------------------------
+    def finish(self, response: Any) -> Any:
+        if not self.assembles(response):
+            return response
+        partial = self.partial(response)
+        if partial is not None:
+            _render_response(partial)
+            return partial
+        _render_response(response)
+        outcomes = self.executor.run(self.remaining_jobs())
+        if self._eager is not None:
+            outcomes.extend(self._eager)  # type: ignore[arg-type]
+        return self.assemble(response, outcomes)
+
+    async def afinish(self, response: Any) -> Any:
+        if not self.assembles(response):
+            await self.acancel_eager()
+            return response
+        partial = self.partial(response)
+        if partial is not None:
+            await self.acancel_eager()
+            if getattr(partial, "is_rendered", True) is False:
+                await sync_to_async(partial.render)()  # type: ignore[attr-defined]
+            return partial
+        stream = self.executor.astart(self.remaining_jobs())
+        outcomes = [outcome async for outcome in stream]
+        if self._eager is not None:
+            outcomes.extend([outcome async for outcome in self._eager])  # type: ignore[union-attr]
+        # Templates may touch the database (request.user, lazy querysets): off the loop.
+        return await sync_to_async(self.assemble)(response, outcomes)
+
+
+def _render_response(response: HttpResponseBase) -> None:
+    if getattr(response, "is_rendered", True) is False:
+        response.render()  # type: ignore[attr-defined]
+
+
+def _content(response: HttpResponseBase) -> str:
+    return response.content.decode(response.charset)  # type: ignore[attr-defined, no-any-return]

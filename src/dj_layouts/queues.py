@@ -1,0 +1,382 @@
+"""Render queues: scripts, stylesheets and HTML fragments asked for by any view.
+
+A queue is declared on a ``Layout`` (``scripts = ScriptQueue()``); the attribute
+name is the queue's name. Every request gets a fresh ``QueueCollector``; the
+content view's items come first, then each panel's, in panel definition order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Union
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from dj_layouts.layout import Layout
+
+_ATTR_NAME = re.compile(r"^[A-Za-z_:][-A-Za-z0-9_:.]*$")
+_WRAPPED = {
+    "script": re.compile(r"^\s*<script\b([^>]*)>(.*)</script>\s*$", re.S | re.I),
+    "style": re.compile(r"^\s*<style\b([^>]*)>(.*)</style>\s*$", re.S | re.I),
+}
+_HAS_NONCE = re.compile(r"\bnonce\s*=", re.I)
+
+
+def get_csp_nonce(request: HttpRequest | None) -> str | None:
+    """The request's CSP nonce: Django 6's CSP middleware, or django-csp's attribute."""
+    if request is None:
+        return None
+    nonce = getattr(request, "_csp_nonce", None) or getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce else None
+
+
+def _normalise_attrs(attrs: Mapping[str, Any], *, where: str) -> tuple[tuple[str, Any], ...]:
+    result = []
+    for raw_name, value in attrs.items():
+        # Python keywords are passed as async_=True; data_x=1 means data-x="1".
+        name = raw_name.rstrip("_").replace("_", "-")
+        if not _ATTR_NAME.match(name):
+            raise ValueError(f"{where}: {raw_name!r} is not a valid HTML attribute name.")
+        if value is None or value is False:
+            continue
+        result.append((name, value))
+    return tuple(result)
+
+
+def _render_attrs(attrs: tuple[tuple[str, Any], ...], nonce: str | None) -> str:
+    parts = []
+    for name, value in attrs:
+        parts.append(f" {name}" if value is True else f' {name}="{escape(value)}"')
+    if nonce and not any(name == "nonce" for name, _ in attrs):
+        parts.append(f' nonce="{escape(nonce)}"')
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Script:
+    """An external script; two with the same ``src`` load once (the first one's attributes)."""
+
+    src: str
+    attrs: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return ("script", self.src)
+
+    def render(self, nonce: str | None) -> str:
+        return f'<script src="{escape(self.src)}"{_render_attrs(self.attrs, nonce)}></script>'
+
+
+@dataclass(frozen=True)
+class InlineScript:
+    """An inline ``<script>`` block; compared after ``.strip()``."""
+
+    code: str
+    raw_attrs: str = ""  # from a <script ...> the template author wrote: trusted
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return ("inline-script", self.raw_attrs.strip(), self.code.strip())
+
+    def render(self, nonce: str | None) -> str:
+        extra = f' nonce="{escape(nonce)}"' if nonce and not _HAS_NONCE.search(self.raw_attrs) else ""
+        return f"<script{self.raw_attrs}{extra}>{self.code.strip()}</script>"
+
+
+@dataclass(frozen=True)
+class Stylesheet:
+    """A ``<link rel="stylesheet">``; one per ``href`` and ``media``."""
+
+    href: str
+    attrs: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return ("stylesheet", self.href, str(dict(self.attrs).get("media", "")))
+
+    def render(self, nonce: str | None) -> str:
+        return f'<link rel="stylesheet" href="{escape(self.href)}"{_render_attrs(self.attrs, nonce)}>'
+
+
+@dataclass(frozen=True)
+class InlineStyle:
+    """An inline ``<style>`` block; compared after ``.strip()``."""
+
+    css: str
+    raw_attrs: str = ""
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return ("inline-style", self.raw_attrs.strip(), self.css.strip())
+
+    def render(self, nonce: str | None) -> str:
+        extra = f' nonce="{escape(nonce)}"' if nonce and not _HAS_NONCE.search(self.raw_attrs) else ""
+        return f"<style{self.raw_attrs}{extra}>{self.css.strip()}</style>"
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """Trusted HTML for a ``RenderQueue``; compared after ``.strip()``."""
+
+    html: str
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return ("html", self.html.strip())
+
+    def render(self, nonce: str | None) -> str:
+        return self.html.strip()
+
+
+QueueItem = Union[Script, InlineScript, Stylesheet, InlineStyle, Fragment]
+
+
+class RenderQueue:
+    """A queue of trusted HTML fragments, rendered with ``{% renderqueue "name" %}``.
+
+    ``template_name`` renders the queue with a template of yours instead; it gets
+    ``items`` (the item objects), ``html_items`` (each rendered), ``queue_name``
+    and ``csp_nonce``.
+    """
+
+    kind: ClassVar[str] = "html"
+    accepts: ClassVar[tuple[type, ...]] = (Fragment,)
+
+    def __init__(self, template_name: str | None = None) -> None:
+        if template_name is not None and not isinstance(template_name, str):
+            raise TypeError(
+                f"{type(self).__name__}(template_name=...) must be a template name, "
+                f"not {template_name!r}."
+            )
+        self.template_name = template_name
+        self.name: str | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        if self.name is None:
+            self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name or '?'}>"
+
+    def inline(self, body: str) -> QueueItem:
+        """The item an ``{% enqueue %}`` block adds to this queue."""
+        return Fragment(body)
+
+    def render(self, items: list[QueueItem], request: HttpRequest | None) -> SafeString:
+        nonce = get_csp_nonce(request) if items else None
+        html_items = [item.render(nonce) for item in items]
+        if self.template_name:
+            return mark_safe(
+                render_to_string(
+                    self.template_name,
+                    {
+                        "items": items,
+                        "html_items": [mark_safe(html) for html in html_items],
+                        "queue_name": self.name,
+                        "csp_nonce": nonce,
+                    },
+                    request,
+                )
+            )
+        return mark_safe("\n".join(html_items))
+
+
+class ScriptQueue(RenderQueue):
+    """External and inline scripts, rendered with ``{% renderscripts %}``."""
+
+    kind = "script"
+    accepts = (Script, InlineScript, Fragment)
+
+    def inline(self, body: str) -> QueueItem:
+        match = _WRAPPED["script"].match(body)
+        if match:
+            return InlineScript(match.group(2), match.group(1))
+        return InlineScript(body)
+
+
+class StyleQueue(RenderQueue):
+    """Stylesheets and inline styles, rendered with ``{% renderstyles %}``."""
+
+    kind = "style"
+    accepts = (Stylesheet, InlineStyle, Fragment)
+
+    def inline(self, body: str) -> QueueItem:
+        match = _WRAPPED["style"].match(body)
+        if match:
+            return InlineStyle(match.group(2), match.group(1))
+        return InlineStyle(body)
+
+
+class QueueSpec:
+    """The queues one layout declares, and which one serves each kind by default."""
+
+    def __init__(self, owner: str, queues: Mapping[str, RenderQueue]) -> None:
+        self.owner = owner
+        self.queues = dict(queues)
+        self.defaults: dict[str, str] = {}
+        for kind, preferred in (("script", "scripts"), ("style", "styles")):
+            names = [name for name, queue in self.queues.items() if queue.kind == kind]
+            if preferred in names:
+                self.defaults[kind] = preferred
+            elif len(names) == 1:
+                self.defaults[kind] = names[0]
+
+    def unknown(self, name: str) -> KeyError:
+        declared = ", ".join(repr(n) for n in self.queues) or "none"
+        return KeyError(
+            f"Layout {self.owner} has no queue named {name!r}. Declared queues: {declared}. "
+            f"Declare it on the layout, e.g. {name} = RenderQueue()."
+        )
+
+    def default(self, kind: str, caller: str) -> str:
+        try:
+            return self.defaults[kind]
+        except KeyError:
+            queue_class = "ScriptQueue" if kind == "script" else "StyleQueue"
+            raise KeyError(
+                f"{caller}: layout {self.owner} has no default {queue_class}. Declare one "
+                f"(e.g. {kind}s = {queue_class}()) or pass queue='name'. Declared queues: "
+                f"{', '.join(repr(n) for n in self.queues) or 'none'}."
+            ) from None
+
+
+EMPTY_SPEC = QueueSpec("<none>", {})
+
+
+class BoundQueue:
+    """One queue of one request: ``request.layout_queues["scripts"]``."""
+
+    def __init__(self, collector: QueueCollector, name: str) -> None:
+        self.collector = collector
+        self.name = name
+        self.queue = collector.spec.queues[name]
+
+    @property
+    def items(self) -> list[QueueItem]:
+        return list(self.collector._items.get(self.name, {}).values())
+
+    def __iter__(self) -> Iterator[QueueItem]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.collector._items.get(self.name, ()))
+
+    def add(self, item: QueueItem) -> None:
+        self.collector.add(self.name, item)
+
+    def render(self, request: HttpRequest | None = None) -> SafeString:
+        return self.queue.render(self.items, request)
+
+
+class QueueCollector(Mapping[str, BoundQueue]):
+    """The queued items of one request (or one panel), by queue name, in order."""
+
+    def __init__(self, spec: QueueSpec = EMPTY_SPEC) -> None:
+        self.spec = spec
+        self._items: dict[str, dict[tuple[str, ...], QueueItem]] = {}
+
+    @classmethod
+    def for_layout(cls, layout_class: type[Layout]) -> QueueCollector:
+        return cls(layout_class._queue_spec)
+
+    def __getitem__(self, name: str) -> BoundQueue:
+        if name not in self.spec.queues:
+            raise self.spec.unknown(name)
+        return BoundQueue(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.spec.queues)
+
+    def __len__(self) -> int:
+        return len(self.spec.queues)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def add(self, name: str, item: QueueItem) -> None:
+        queue = self.spec.queues.get(name)
+        if queue is None:
+            raise self.spec.unknown(name)
+        if not isinstance(item, queue.accepts):
+            raise TypeError(
+                f"Queue {name!r} of layout {self.spec.owner} is a {type(queue).__name__} "
+                f"and does not take {type(item).__name__} items."
+            )
+        self._items.setdefault(name, {}).setdefault(item.key, item)
+
+    def merge(self, other: QueueCollector) -> None:
+        """Append ``other``'s items after ours, dropping duplicates."""
+        for name, items in other._items.items():
+            mine = self._items.setdefault(name, {})
+            for key, item in items.items():
+                mine.setdefault(key, item)
+
+    def dump(self) -> dict[str, list[QueueItem]]:
+        """Every item by queue name (what a panel cache stores)."""
+        return {name: list(items.values()) for name, items in self._items.items() if items}
+
+    def load(self, dumped: Mapping[str, list[QueueItem]]) -> None:
+        """Add items from ``dump()``; names the layout does not declare are skipped."""
+        for name, items in dumped.items():
+            if name in self.spec.queues:
+                for item in items:
+                    self.add(name, item)
+
+    def render(self, name: str, request: HttpRequest | None) -> SafeString:
+        return self[name].render(request)
+
+
+def _collector(request: HttpRequest, caller: str) -> QueueCollector:
+    collector = getattr(request, "layout_queues", None)
+    if not isinstance(collector, QueueCollector):
+        raise RuntimeError(
+            f"{caller} needs a request rendered by a layout, and this one is not. Call it "
+            "from a view under @layout/@async_layout or a layout mixin, or from one of "
+            "their panels."
+        )
+    return collector
+
+
+def add_script(request: HttpRequest, src: str, *, queue: str | None = None, **attrs: Any) -> None:
+    """Queue ``<script src=...>``. ``module=True`` means ``type="module"``; ``async_=True``."""
+    collector = _collector(request, "add_script()")
+    if attrs.pop("module", False):
+        attrs["type"] = "module"
+    name = queue or collector.spec.default("script", "add_script()")
+    collector.add(name, Script(src, _normalise_attrs(attrs, where="add_script()")))
+
+
+def add_inline_script(request: HttpRequest, code: str, *, queue: str | None = None) -> None:
+    """Queue an inline script; it carries the request's CSP nonce when there is one."""
+    collector = _collector(request, "add_inline_script()")
+    name = queue or collector.spec.default("script", "add_inline_script()")
+    collector.add(name, InlineScript(code))
+
+
+def add_style(request: HttpRequest, href: str, *, queue: str | None = None, **attrs: Any) -> None:
+    """Queue ``<link rel="stylesheet" href=...>`` (e.g. ``media="print"``)."""
+    collector = _collector(request, "add_style()")
+    name = queue or collector.spec.default("style", "add_style()")
+    collector.add(name, Stylesheet(href, _normalise_attrs(attrs, where="add_style()")))
+
+
+def add_inline_style(request: HttpRequest, css: str, *, queue: str | None = None) -> None:
+    """Queue an inline ``<style>`` block."""
+    collector = _collector(request, "add_inline_style()")
+    name = queue or collector.spec.default("style", "add_inline_style()")
+    collector.add(name, InlineStyle(css))
+
+
+def add_to_queue(request: HttpRequest, name: str, html: str) -> None:
+    """Queue a block on the queue ``name``: trusted HTML, or code for a script/style queue."""
+    collector = _collector(request, "add_to_queue()")
+    queue = collector.spec.queues.get(name)
+    if queue is None:
+        raise collector.spec.unknown(name)
+    collector.add(name, queue.inline(html))

@@ -1,0 +1,172 @@
+"""``{% load layouts %}``: panel slots and render queues.
+
+Each tag only parses its arguments and hands off to a plain function.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.template.base import FilterExpression, Node, NodeList, Parser, Token
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from dj_layouts import queues
+from dj_layouts.detection import hx_headers_attr
+from dj_layouts.page import STATE_KEY
+
+register = template.Library()
+
+_SCRIPT_FLAGS = ("defer", "async", "module", "nomodule")
+
+
+def _request(context: template.Context) -> Any:
+    return getattr(context, "request", None) or context.get("request")
+
+
+def panel_html(context: template.Context, name: str) -> str:
+    """The HTML of panel ``name`` in the page being rendered ("" when unknown)."""
+    state = context.get(STATE_KEY)
+    return state.html.get(name, "") if state is not None else ""
+
+
+class PanelNode(Node):
+    def __init__(self, name: FilterExpression, fallback: NodeList) -> None:
+        self.name = name
+        self.fallback = fallback
+
+    def render(self, context: template.Context) -> SafeString:
+        html = panel_html(context, str(self.name.resolve(context)))
+        if html.strip():
+            return mark_safe(html)
+        return mark_safe(self.fallback.render(context))
+
+
+@register.tag("panel")
+def do_panel(parser: Parser, token: Token) -> PanelNode:
+    """``{% panel "name" %}fallback{% endpanel %}``: the panel's HTML, else the fallback."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError(
+            f"'{bits[0]}' takes exactly one argument, the panel name: "
+            f'{{% {bits[0]} "sidebar" %}}fallback{{% endpanel %}}'
+        )
+    fallback = parser.parse(("endpanel",))
+    parser.delete_first_token()
+    return PanelNode(parser.compile_filter(bits[1]), fallback)
+
+
+class AddItemNode(Node):
+    def __init__(
+        self, kind: str, url: FilterExpression, flags: list[str], attrs: dict[str, FilterExpression]
+    ) -> None:
+        self.kind = kind
+        self.url = url
+        self.flags = flags
+        self.attrs = attrs
+
+    def render(self, context: template.Context) -> str:
+        attrs: dict[str, Any] = {flag: True for flag in self.flags}
+        attrs.update({key: value.resolve(context) for key, value in self.attrs.items()})
+        request = _request(context)
+        if self.kind == "script":
+            queues.add_script(request, str(self.url.resolve(context)), **attrs)
+        else:
+            queues.add_style(request, str(self.url.resolve(context)), **attrs)
+        return ""
+
+
+def _parse_item(parser: Parser, token: Token, kind: str, flags: tuple[str, ...]) -> AddItemNode:
+    bits = token.split_contents()
+    tag = bits[0]
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"'{tag}' needs a URL: {{% {tag} \"app/file\" %}}")
+    found: list[str] = []
+    attrs: dict[str, FilterExpression] = {}
+    for bit in bits[2:]:
+        if "=" in bit:
+            key, value = bit.split("=", 1)
+            attrs[key] = parser.compile_filter(value)
+        elif bit in flags:
+            found.append(bit)
+        else:
+            allowed = ", ".join(flags) or "none"
+            raise template.TemplateSyntaxError(
+                f"'{tag}' does not understand {bit!r}. Flags: {allowed}; "
+                'other attributes as name="value".'
+            )
+    return AddItemNode(kind, parser.compile_filter(bits[1]), found, attrs)
+
+
+@register.tag("addscript")
+def do_addscript(parser: Parser, token: Token) -> AddItemNode:
+    """``{% addscript "app.js" defer %}``: queue a script (flags: defer async module nomodule)."""
+    return _parse_item(parser, token, "script", _SCRIPT_FLAGS)
+
+
+@register.tag("addstyle")
+def do_addstyle(parser: Parser, token: Token) -> AddItemNode:
+    """``{% addstyle "app.css" media="print" %}``: queue a stylesheet."""
+    return _parse_item(parser, token, "style", ())
+
+
+class EnqueueNode(Node):
+    def __init__(self, name: FilterExpression, nodelist: NodeList) -> None:
+        self.name = name
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        body = self.nodelist.render(context)
+        queues.add_to_queue(_request(context), str(self.name.resolve(context)), body)
+        return ""
+
+
+@register.tag("enqueue")
+def do_enqueue(parser: Parser, token: Token) -> EnqueueNode:
+    """``{% enqueue "name" %}...{% endenqueue %}``: queue the block; renders nothing."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError(
+            f"'{bits[0]}' takes exactly one argument, the queue name: "
+            f'{{% {bits[0]} "scripts" %}}...{{% endenqueue %}}'
+        )
+    nodelist = parser.parse(("endenqueue",))
+    parser.delete_first_token()
+    return EnqueueNode(parser.compile_filter(bits[1]), nodelist)
+
+
+def render_queue(context: template.Context, name: str | None, kind: str, tag: str) -> SafeString:
+    request = _request(context)
+    collector = getattr(request, "layout_queues", None)
+    if not isinstance(collector, queues.QueueCollector):
+        return mark_safe("")
+    queue_name = name or collector.spec.default(kind, f"{{% {tag} %}}")
+    return collector.render(queue_name, request)
+
+
+@register.simple_tag(takes_context=True)
+def renderscripts(context: template.Context, name: str | None = None) -> SafeString:
+    """Every queued script, once each, in order (the layout's script queue, or ``name``)."""
+    return render_queue(context, name, "script", "renderscripts")
+
+
+@register.simple_tag(takes_context=True)
+def renderstyles(context: template.Context, name: str | None = None) -> SafeString:
+    """Every queued stylesheet and inline style, once each, in order."""
+    return render_queue(context, name, "style", "renderstyles")
+
+
+@register.simple_tag(takes_context=True)
+def renderqueue(context: template.Context, name: str) -> SafeString:
+    """Every item of queue ``name``, once each, in order."""
+    return render_queue(context, name, "html", "renderqueue")
+
+
+@register.simple_tag(takes_context=True)
+def layout_hx_headers(context: template.Context) -> SafeString:
+    """``hx-headers='{"DJ-Layout": "<key>"}'`` for ``<body>``: per-tab HTMX routing."""
+    state = context.get(STATE_KEY)
+    if state is None:
+        return mark_safe("")
+    return format_html("hx-headers='{}'", hx_headers_attr(state.layout.key))

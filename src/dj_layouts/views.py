@@ -1,0 +1,250 @@
+"""The class-based view mixins: the one code path every layout page goes through.
+
+``LayoutMixin`` wraps a sync ``dispatch``, ``AsyncLayoutMixin`` an async one.
+Both build a ``Page`` (``page.py``) around the content view; the function-view
+decorators and the shortcuts are thin adapters over these classes.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpRequest
+from django.utils.functional import classproperty
+from django.views import View
+
+from dj_layouts._utils import is_async_callable
+from dj_layouts.layout import Layout, check_streaming
+from dj_layouts.page import Page, merge_panels
+from dj_layouts.panels import Panel
+from dj_layouts.requests import is_panel_request
+
+#: Every string layout reference made at import time, for the system check.
+layout_references: list[tuple[str, str]] = []
+
+_UNSET: Any = object()
+
+
+def check_layout_reference(value: Any, *, where: str) -> None:
+    """A layout reference must be a ``Layout`` subclass or a registry key."""
+    if isinstance(value, str):
+        layout_references.append((value, where))
+        return
+    if isinstance(value, type) and issubclass(value, Layout):
+        if value.abstract:
+            raise TypeError(f"{where}: layout {value.__qualname__} is abstract and cannot render.")
+        return
+    raise TypeError(
+        f"{where}: the layout must be a Layout subclass or a registry key such as "
+        f"'myapp.DefaultLayout', not {value!r}."
+    )
+
+
+def normalise_panels(panels: Any, *, where: str) -> dict[str, Panel | None] | None:
+    """Check per-view panel overrides: a name maps to a Panel, a plain source, or None."""
+    if panels is None:
+        return None
+    if not isinstance(panels, Mapping):
+        raise TypeError(f"{where}: panels must be a dict of name -> Panel or None, not {panels!r}.")
+    result: dict[str, Panel | None] = {}
+    for name, value in panels.items():
+        if not isinstance(name, str) or not name.isidentifier() or name == "content":
+            raise TypeError(
+                f"{where}: {name!r} is not a valid panel name (an identifier other than 'content')."
+            )
+        if value is None:
+            result[name] = None
+        elif isinstance(value, Panel):
+            result[name] = value.bound(name)
+        else:
+            try:
+                result[name] = Panel(value).bound(name)
+            except TypeError as exc:
+                raise TypeError(f"{where}: panel {name!r}: {exc}") from exc
+    return result
+
+
+class _LayoutViewMixin:
+    """What both layout mixins share: configuration hooks and the two dispatch shells."""
+
+    #: A ``Layout`` subclass or its registry key.
+    layout_class: ClassVar[type[Layout] | str | None] = None
+    #: Per-view panel overrides: ``{"sidebar": Panel(...), "ads": None}``.
+    layout_panels: ClassVar[Mapping[str, Any] | None] = None
+    #: Per-view streaming mode; unset follows ``Layout.streaming``.
+    layout_streaming: ClassVar[Any] = _UNSET
+    #: ``render_with_layout()`` always assembles the full page.
+    detect_partials: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        where = cls.__qualname__
+        if "layout_class" in cls.__dict__ and cls.layout_class is not None:
+            check_layout_reference(cls.layout_class, where=f"{where}.layout_class")
+        if "layout_panels" in cls.__dict__:
+            cls.layout_panels = normalise_panels(cls.layout_panels, where=f"{where}.layout_panels")
+        if "layout_streaming" in cls.__dict__:
+            check_streaming(cls.layout_streaming, where=f"{where}.layout_streaming")
+
+    def get_layout_class(self) -> type[Layout]:
+        """The layout for this request. Override to choose one per request."""
+        if self.layout_class is None:
+            name = type(self).__qualname__
+            raise ImproperlyConfigured(
+                f"{name} is missing a layout. Define {name}.layout_class "
+                f"or override {name}.get_layout_class()."
+            )
+        return Layout.resolve(self.layout_class)
+
+    def get_layout_panels(self) -> Mapping[str, Panel | None] | None:
+        """Per-view panel overrides for this request."""
+        return self.layout_panels  # type: ignore[return-value]
+
+    def _page(self, request: HttpRequest, *, is_async: bool) -> Page:
+        layout_class = self.get_layout_class()
+        return Page(
+            request,
+            layout_class,
+            merge_panels(layout_class, self.get_layout_panels()),
+            is_async=is_async,
+            detect_partials=self.detect_partials,
+        )
+
+    def _content_is_async(self, request: HttpRequest) -> bool:
+        if isinstance(self, FunctionView):
+            return is_async_callable(self.view_func)
+        method = request.method.lower() if request.method else ""
+        allowed = method in getattr(self, "http_method_names", ())
+        handler = getattr(self, method, None) if allowed else None
+        if handler is None:
+            return bool(getattr(self, "view_is_async", False))
+        return is_async_callable(handler)
+
+    def _sync_dispatch(
+        self, inner: Callable[..., Any], request: HttpRequest, args: Any, kwargs: Any
+    ) -> Any:
+        page = self._page(request, is_async=False)
+        page.begin(page.layout.get_layout_context(request))
+        page.start_eager()
+        response = inner(request, *args, **kwargs)
+        return page.finish(response)
+
+    async def _async_dispatch(
+        self, inner: Callable[..., Any], request: HttpRequest, args: Any, kwargs: Any
+    ) -> Any:
+        page = self._page(request, is_async=True)
+        get_context = page.layout.get_layout_context
+        if is_async_callable(get_context):
+            context = await get_context(request)
+        elif getattr(get_context, "__func__", None) is Layout.get_layout_context:
+            context = {}
+        else:
+            context = await sync_to_async(get_context)(request)
+        page.begin(context)
+        page.astart_eager()
+        try:
+            if self._content_is_async(request):
+                response = inner(request, *args, **kwargs)
+            else:
+                # A sync handler may query the database: run it off the event loop.
+                response = await sync_to_async(inner)(request, *args, **kwargs)
+            if inspect.isawaitable(response):
+                response = await response
+        except BaseException:
+            await page.acancel_eager()
+            raise
+        return await page.afinish(response)
+
+    @classmethod
+    def _wrap_async_view(cls, view: Callable[..., Any]) -> Callable[..., Any]:
+        """Make an async view's callable always awaitable.
+
+        Mixins placed before ours (``LoginRequiredMixin``, django-braces) return a
+        bare response from a sync ``dispatch``, which an async view cannot.
+        """
+
+        async def async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            response = view(request, *args, **kwargs)
+            if inspect.isawaitable(response):
+                response = await response
+            return response
+
+        functools.update_wrapper(async_view, view)
+        return async_view
+
+
+class LayoutMixin(_LayoutViewMixin):
+    """Render a class-based view's response as the content of a layout.
+
+    Put it after access mixins (``LoginRequiredMixin``) and before ``View``.
+    A view whose handlers are async takes the async path.
+    """
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
+        view = super().as_view(**initkwargs)  # type: ignore[misc]
+        if cls.view_is_async:  # type: ignore[attr-defined]
+            return cls._wrap_async_view(view)
+        return view  # type: ignore[no-any-return]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        inner = super().dispatch  # type: ignore[misc]
+        if is_panel_request(request):
+            return inner(request, *args, **kwargs)
+        if self.view_is_async:  # type: ignore[attr-defined]
+            return self._async_dispatch(inner, request, args, kwargs)
+        return self._sync_dispatch(inner, request, args, kwargs)
+
+
+class AsyncLayoutMixin(_LayoutViewMixin):
+    """Like ``LayoutMixin`` with an async ``dispatch``: panels render concurrently.
+
+    Handlers may be sync (run in a thread) or async.
+    """
+
+    @classproperty
+    def view_is_async(cls) -> bool:  # noqa: N805 - Django's classproperty
+        return True
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
+        return cls._wrap_async_view(super().as_view(**initkwargs))  # type: ignore[misc]
+
+    async def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        inner = super().dispatch  # type: ignore[misc]
+        if is_panel_request(request):
+            if self._content_is_async(request):
+                response = inner(request, *args, **kwargs)
+            else:
+                response = await sync_to_async(inner)(request, *args, **kwargs)
+            return await response if inspect.isawaitable(response) else response
+        return await self._async_dispatch(inner, request, args, kwargs)
+
+
+def deny_unless_panel(request: HttpRequest, view_name: str) -> None:
+    if not is_panel_request(request):
+        raise PermissionDenied(
+            f"{view_name} only renders as a panel of a layout, not as a page of its own."
+        )
+
+
+class PanelOnlyMixin:
+    """Answer 403 unless the request is a panel request of a layout."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        deny_unless_panel(request, type(self).__qualname__)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class FunctionView(View):
+    """Runs a function view for every method; the decorators build on it."""
+
+    view_func: ClassVar[Callable[..., Any]]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return self.view_func(request, *args, **kwargs)
