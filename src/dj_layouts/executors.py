@@ -159,6 +159,7 @@ def _wait_in_pool(pool: ThreadPoolExecutor, job: PanelJob) -> PanelOutcome:
     try:
         return future.result(timeout=job.timeout)
     except FutureTimeout:
+        future.cancel()  # still queued behind busy workers: never start it
         return job.timed_out()
 
 
@@ -175,8 +176,8 @@ class SequentialExecutor(PanelExecutor):
     """One panel after another, in definition order: the default for sync views.
 
     A panel with a ``timeout`` runs in a worker thread so the page need not wait
-    for it. Under an async view, sync panels run on asgiref's thread-sensitive
-    thread, one by one, exactly as ``sync_to_async`` would run them.
+    for it. Under an async view, other sync panels run on asgiref's
+    thread-sensitive thread, one by one, exactly as ``sync_to_async`` would run them.
     """
 
     def start(self, jobs: Sequence[PanelJob]) -> Iterator[PanelOutcome]:
@@ -192,7 +193,15 @@ class SequentialExecutor(PanelExecutor):
             return outcome
         if job.is_async:
             return await _with_timeout(job, job.arun())
-        return await _with_timeout(job, sync_to_async(job.run)())
+        if job.timeout is not None:
+            # An abandoned panel would hold the thread-sensitive thread, and the
+            # layout template renders there next: the page would wait after all.
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(
+                shared_pool(), contextvars.copy_context().run, run_in_worker, job
+            )
+            return await _with_timeout(job, future)
+        return await sync_to_async(job.run)()
 
     async def _drain(self, jobs: Sequence[PanelJob]) -> AsyncIterator[PanelOutcome]:
         for job in jobs:

@@ -7,6 +7,7 @@ are thin shells: they call ``begin``, run the content view their own way, then
 
 from __future__ import annotations
 
+import itertools
 import logging
 import traceback
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -33,6 +34,7 @@ from dj_layouts.layout import CONTENT, Layout
 from dj_layouts.panels import Panel
 from dj_layouts.queues import QueueCollector
 from dj_layouts.requests import MAIN, make_panel_request
+from dj_layouts.streaming import StreamPlan, async_stream, sync_stream
 
 if TYPE_CHECKING:
     from dj_layouts.cache import PanelCache
@@ -64,12 +66,19 @@ def merge_panels(
 class PageState:
     """What the layout template's tags read: panel HTML by name, and the page."""
 
-    __slots__ = ("html", "layout", "request")
+    __slots__ = ("html", "layout", "plan", "request")
 
-    def __init__(self, layout: Layout, request: HttpRequest, html: dict[str, str]) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        request: HttpRequest,
+        html: dict[str, str],
+        plan: StreamPlan | None = None,
+    ) -> None:
         self.layout = layout
         self.request = request
         self.html = html
+        self.plan = plan
 
 
 def _traceback(exc: BaseException) -> str:
@@ -87,6 +96,7 @@ class Page:
         *,
         is_async: bool,
         detect_partials: bool = True,
+        streaming: str | None = None,
     ) -> None:
         self.request = request
         self.layout_class = layout_class
@@ -94,10 +104,12 @@ class Page:
         self.panels = panels
         self.is_async = is_async
         self.detect_partials = detect_partials
+        self.streaming = streaming
         self.executor: PanelExecutor = layout_class._executor or (
             _DEFAULT_ASYNC if is_async else _DEFAULT_SYNC
         )
         self._eager: Iterator[PanelOutcome] | AsyncIterator[PanelOutcome] | None = None
+        self._eager_jobs: list[PanelJob] = []
         self._eager_names: frozenset[str] = frozenset()
 
     # -- step 1: before the content view ------------------------------------------
@@ -114,7 +126,7 @@ class Page:
         request.layout_context = context  # type: ignore[attr-defined]
         request.layout_queues = QueueCollector.for_layout(self.layout_class)  # type: ignore[attr-defined]
 
-    def _eager_jobs(self) -> list[PanelJob]:
+    def eager_jobs(self) -> list[PanelJob]:
         if not self.executor.concurrent or getattr(self.request, "is_layout_partial", False):
             return []
         eager = [(i, p) for i, p in enumerate(self.panels) if p.eager]
@@ -122,12 +134,12 @@ class Page:
         return self.jobs(eager) if eager else []
 
     def start_eager(self) -> None:
-        jobs = self._eager_jobs()
+        self._eager_jobs = jobs = self.eager_jobs()
         if jobs:
             self._eager = self.executor.start(jobs)
 
     def astart_eager(self) -> None:
-        jobs = self._eager_jobs()
+        self._eager_jobs = jobs = self.eager_jobs()
         if jobs:
             self._eager = self.executor.astart(jobs)
 
@@ -238,13 +250,17 @@ class Page:
                     collector.merge(outcome.queues)
         return html
 
-    def error_html(self, error: PanelError) -> str:
+    def log_error(self, error: PanelError) -> None:
         exc = error.exception
         logger.error(
             "Panel %r of layout %s failed: %s: %s",
             error.panel_name, self.layout_class.key, type(exc).__name__, exc,
             exc_info=(type(exc), exc, exc.__traceback__),
         )
+
+    def error_html(self, error: PanelError) -> str:
+        """Log the error and ask the layout what fills the slot."""
+        self.log_error(error)
         try:
             return self.layout.on_panel_error(self.request, error) or ""
         except Exception:
@@ -254,17 +270,24 @@ class Page:
             )
             return ""
 
-    def context(self, html: dict[str, str]) -> dict[str, Any]:
+    def context(self, html: dict[str, str], plan: StreamPlan | None = None) -> dict[str, Any]:
         request = self.request
         return {
             **request.layout_context,  # type: ignore[attr-defined]
             "request": request,
-            STATE_KEY: PageState(self.layout, request, html),
+            STATE_KEY: PageState(self.layout, request, html, plan),
         }
 
-    def render(self, html: dict[str, str]) -> str:
+    def render(self, html: dict[str, str], plan: StreamPlan | None = None) -> str:
         template = get_template(self.layout.get_template(self.request))
-        return template.render(self.context(html), self.request)
+        return template.render(self.context(html, plan), self.request)
+
+    def plan(self, response: HttpResponseBase) -> tuple[StreamPlan, list[Any]]:
+        """Render the layout once with markers in its slots, cut into parts."""
+        _render_response(response)
+        plan = StreamPlan()
+        rendered = self.render({CONTENT: _content(response)}, plan)
+        return plan, plan.parts(rendered)
 
     def assemble(self, response: HttpResponseBase, outcomes: list[PanelOutcome]) -> HttpResponseBase:
         """Render the layout around the content and put it in the content view's response.
@@ -289,6 +312,15 @@ class Page:
             _render_response(partial)
             return partial
         _render_response(response)
+        if self.streaming:
+            jobs = self.remaining_jobs()
+            plan, parts = self.plan(response)
+            stream = self.executor.start(jobs)
+            if self._eager is not None:
+                stream = itertools.chain(self._eager, stream)  # type: ignore[arg-type]
+            return sync_stream(
+                self, response, plan, parts, self._eager_jobs + jobs, stream, self.streaming
+            )
         outcomes = self.executor.run(self.remaining_jobs())
         if self._eager is not None:
             outcomes.extend(self._eager)  # type: ignore[arg-type]
@@ -304,7 +336,20 @@ class Page:
             if getattr(partial, "is_rendered", True) is False:
                 await sync_to_async(partial.render)()  # type: ignore[attr-defined]
             return partial
-        stream = self.executor.astart(self.remaining_jobs())
+        jobs = self.remaining_jobs()
+        stream = self.executor.astart(jobs)
+        if self.streaming:
+            sources = [stream] if self._eager is None else [stream, self._eager]
+            try:
+                plan, parts = await sync_to_async(self.plan)(response)
+            except BaseException:
+                for source in sources:
+                    await source.aclose()  # type: ignore[attr-defined]
+                raise
+            return async_stream(
+                self, response, plan, parts, self._eager_jobs + jobs, sources,  # type: ignore[arg-type]
+                self.streaming,
+            )
         outcomes = [outcome async for outcome in stream]
         if self._eager is not None:
             outcomes.extend([outcome async for outcome in self._eager])  # type: ignore[union-attr]

@@ -215,7 +215,8 @@ class ListSource(Source):
     def __init__(self, items: list[Source], join: str) -> None:
         self.items = items
         self.join = join
-        self.is_async = any(item.is_async for item in items)
+        # Mixed lists run as sync panels (a worker thread; async items get a loop there).
+        self.is_async = bool(items) and all(item.is_async for item in items)
 
     def render(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         return mark_safe(self.join.join(item.render_any(request, name, context) for item in self.items))

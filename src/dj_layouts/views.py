@@ -105,6 +105,12 @@ class _LayoutViewMixin:
         """Per-view panel overrides for this request."""
         return self.layout_panels  # type: ignore[return-value]
 
+    def get_layout_streaming(self, layout_class: type[Layout]) -> str | None:
+        """The streaming mode for this request: ``layout_streaming``, else the layout's."""
+        if self.layout_streaming is _UNSET:
+            return layout_class.streaming
+        return self.layout_streaming  # type: ignore[no-any-return]
+
     def _page(self, request: HttpRequest, *, is_async: bool) -> Page:
         layout_class = self.get_layout_class()
         return Page(
@@ -113,6 +119,7 @@ class _LayoutViewMixin:
             merge_panels(layout_class, self.get_layout_panels()),
             is_async=is_async,
             detect_partials=self.detect_partials,
+            streaming=self.get_layout_streaming(layout_class),
         )
 
     def _content_is_async(self, request: HttpRequest) -> bool:
@@ -165,17 +172,41 @@ class _LayoutViewMixin:
         """Make an async view's callable always awaitable.
 
         Mixins placed before ours (``LoginRequiredMixin``, django-braces) return a
-        bare response from a sync ``dispatch``, which an async view cannot.
+        bare response from a sync ``dispatch``, which an async view cannot. Their
+        checks may also query the database (``request.user``), which the event loop
+        forbids, so such a chain runs in a thread; our dispatch's coroutine, which
+        it hands back, is then awaited on the loop.
         """
+        outer_sync = _sync_dispatch_before_ours(cls)
 
         async def async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            response = view(request, *args, **kwargs)
+            if outer_sync:
+
+                def call() -> Any:
+                    return view(request, *args, **kwargs)
+
+                response = await sync_to_async(call)()
+            else:
+                response = view(request, *args, **kwargs)
             if inspect.isawaitable(response):
                 response = await response
             return response
 
         functools.update_wrapper(async_view, view)
         return async_view
+
+
+def _sync_dispatch_before_ours(cls: type) -> bool:
+    """Whether a class before our mixin in the MRO has a sync ``dispatch``."""
+    for klass in cls.__mro__:
+        dispatch = klass.__dict__.get("dispatch")
+        if dispatch is None:
+            continue
+        if klass in (LayoutMixin, AsyncLayoutMixin):
+            return False
+        if not is_async_callable(dispatch):
+            return True
+    return False
 
 
 class LayoutMixin(_LayoutViewMixin):

@@ -37,7 +37,12 @@ class PanelNode(Node):
         self.fallback = fallback
 
     def render(self, context: template.Context) -> SafeString:
-        html = panel_html(context, str(self.name.resolve(context)))
+        name = str(self.name.resolve(context))
+        state = context.get(STATE_KEY)
+        if state is not None and state.plan is not None and name not in state.html:
+            # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
+            return mark_safe(state.plan.slot(name, self.fallback.render(context)))
+        html = panel_html(context, name)
         if html.strip():
             return mark_safe(html)
         return mark_safe(self.fallback.render(context))
@@ -142,6 +147,11 @@ def render_queue(context: template.Context, name: str | None, kind: str, tag: st
     if not isinstance(collector, queues.QueueCollector):
         return mark_safe("")
     queue_name = name or collector.spec.default(kind, f"{{% {tag} %}}")
+    state = context.get(STATE_KEY)
+    if state is not None and state.plan is not None:
+        if queue_name not in collector.spec.queues:
+            raise collector.spec.unknown(queue_name)
+        return mark_safe(state.plan.queue(queue_name))
     return collector.render(queue_name, request)
 
 

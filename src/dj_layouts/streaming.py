@@ -1,0 +1,358 @@
+"""Streamed pages: the layout template split at its panel slots, parts sent as panels finish.
+
+The layout template is rendered once, up front, with a marker in every panel
+slot and queue position (``StreamPlan``). The rendered text is cut at those
+markers into parts. ``ordered`` sends the parts in document order, each as
+soon as the panels before it are done (no JavaScript); ``unordered`` sends the
+whole shell with each slot's fallback at once, then each panel's HTML in a
+``<template>`` with a tiny inline script that moves it into its slot.
+
+The logic is a generator of steps (``_Emit``, ``_Need``, ``_Next``) that the
+sync and async drivers feed with outcomes: one body, two thin shells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import AsyncIterator, Generator, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union
+
+from asgiref.sync import sync_to_async
+from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.html import escape
+
+from dj_layouts import detection
+from dj_layouts.conf import get_settings
+from dj_layouts.errors import PanelRenderError
+from dj_layouts.queues import QueueCollector, QueueItem, get_csp_nonce
+
+if TYPE_CHECKING:
+    from dj_layouts.executors import PanelJob, PanelOutcome
+    from dj_layouts.page import Page
+
+ORDERED = "ordered"
+UNORDERED = "unordered"
+
+# Moves a panel's HTML from its <template> into the slot between the two
+# comments, re-creating <script> elements so they run (as htmx does).
+RUNTIME = (
+    "window.__djl=window.__djl||function(id,name){"
+    "var t=document.getElementById(id);if(!t)return;"
+    "var w=document.createTreeWalker(document,NodeFilter.SHOW_COMMENT),n,s=[];"
+    "while(n=w.nextNode()){if(n.data==='djl:'+name)s.push(n)}"
+    "s.forEach(function(a){var e=a.nextSibling;"
+    "while(e&&!(e.nodeType===8&&e.data==='/djl:'+name)){var x=e.nextSibling;e.remove();e=x}"
+    "var f=t.content.cloneNode(true);"
+    "f.querySelectorAll('script').forEach(function(o){var r=document.createElement('script');"
+    "for(var i=0;i<o.attributes.length;i++)r.setAttribute(o.attributes[i].name,o.attributes[i].value);"
+    "if(o.nonce)r.nonce=o.nonce;r.textContent=o.textContent;o.replaceWith(r)});"
+    "a.parentNode.insertBefore(f,a);a.remove();if(e)e.remove()});"
+    "t.remove();var c=document.currentScript;if(c)c.remove()};"
+)
+
+
+@dataclass
+class _Text:
+    text: str
+
+
+@dataclass
+class _Slot:
+    number: int
+    name: str
+    fallback: str
+
+
+@dataclass
+class _Queue:
+    name: str
+
+
+_Part = Union[_Text, _Slot, _Queue]
+
+
+class StreamPlan:
+    """Collects the slots and queue positions while the layout template renders."""
+
+    def __init__(self) -> None:
+        self.token = secrets.token_hex(6)
+        self.slots: list[_Slot] = []
+        self.queues: list[str] = []
+        self._marker = re.compile(f"\x00djl{self.token}:(slot|queue):(\\d+)\x00")
+
+    def slot(self, name: str, fallback: str) -> str:
+        self.slots.append(_Slot(len(self.slots), name, fallback))
+        return f"\x00djl{self.token}:slot:{len(self.slots) - 1}\x00"
+
+    def queue(self, name: str) -> str:
+        self.queues.append(name)
+        return f"\x00djl{self.token}:queue:{len(self.queues) - 1}\x00"
+
+    def parts(self, rendered: str) -> list[_Part]:
+        parts: list[_Part] = []
+        position = 0
+        for match in self._marker.finditer(rendered):
+            if match.start() > position:
+                parts.append(_Text(rendered[position : match.start()]))
+            kind, number = match.group(1), int(match.group(2))
+            parts.append(self.slots[number] if kind == "slot" else _Queue(self.queues[number]))
+            position = match.end()
+        if position < len(rendered):
+            parts.append(_Text(rendered[position:]))
+        return parts
+
+
+@dataclass
+class _Emit:
+    text: str
+
+
+@dataclass
+class _Need:
+    index: int
+
+
+class _Next:
+    """Ask the driver for the next outcome, in completion order."""
+
+
+_Step = Union[_Emit, _Need, _Next]
+_Steps = Generator[_Step, Any, None]
+
+
+class Streamer:
+    """Turns a rendered plan and panel outcomes into the parts of the page."""
+
+    def __init__(self, page: Page, plan: StreamPlan, parts: list[_Part], jobs: list[PanelJob]) -> None:
+        self.page = page
+        self.token = plan.token
+        self.parts = parts
+        self.indices = {job.name: job.index for job in jobs}
+        self.slotted = {part.name for part in parts if isinstance(part, _Slot)}
+        self.job_count = len(jobs)
+        self.nonce = get_csp_nonce(page.request)
+        self.content: QueueCollector = page.request.layout_queues  # type: ignore[attr-defined]
+        self.panel_queues: dict[int, QueueCollector] = {}
+        self.emitted: dict[str, set[tuple[str, ...]]] = {}  # queue name -> keys already sent
+
+    # -- shared pieces -----------------------------------------------------------------
+    def outcome_html(self, outcome: PanelOutcome, error_html: str | None) -> str:
+        if outcome.error is None:
+            if outcome.queues is not None:
+                self.panel_queues[outcome.index] = outcome.queues
+            return outcome.html
+        return error_html or ""
+
+    def error_html(self, outcome: PanelOutcome) -> str:
+        """What fills a failed panel's slot once bytes have left: the status is sent."""
+        assert outcome.error is not None  # noqa: S101 - callers check
+        if get_settings().debug_errors:
+            self.page.log_error(outcome.error)
+            message = str(PanelRenderError(outcome.error))
+            return f'<pre class="dj-layouts-debug-error">{escape(message)}</pre>'
+        return self.page.error_html(outcome.error)
+
+    def queue_html(self, name: str, indices: list[int]) -> str:
+        merged = QueueCollector(self.content.spec)
+        merged.merge(self.content)
+        for index in sorted(indices):
+            if index in self.panel_queues:
+                merged.merge(self.panel_queues[index])
+        return self._render_new(name, merged)
+
+    def late_items(self, index: int) -> str:
+        """Items a panel added to queues that were already sent, to go out with its part."""
+        collector = self.panel_queues.get(index)
+        if collector is None:
+            return ""
+        return "".join(self._render_new(name, collector) for name in list(self.emitted))
+
+    def _render_new(self, name: str, collector: QueueCollector) -> str:
+        sent = self.emitted.setdefault(name, set())
+        if name not in collector.spec.queues:
+            return ""
+        items: list[QueueItem] = [
+            item for item in collector[name].items if item.key not in sent
+        ]
+        sent.update(item.key for item in items)
+        if not items:
+            return ""
+        return str(collector.spec.queues[name].render(items, self.page.request))
+
+    def slot_text(self, slot: _Slot, html: str | None) -> str:
+        return html if html is not None and html.strip() else slot.fallback
+
+    # -- ordered: document order, no JavaScript ----------------------------------------------
+    def ordered(self) -> _Steps:
+        last_slot = max(
+            (i for i, part in enumerate(self.parts) if isinstance(part, _Slot)), default=-1
+        )
+        seen: list[int] = []
+        for position, part in enumerate(self.parts):
+            if isinstance(part, _Text):
+                yield _Emit(part.text)
+            elif isinstance(part, _Slot):
+                index = self.indices.get(part.name)
+                if index is None:
+                    yield _Emit(part.fallback)
+                    continue
+                html = yield _Need(index)
+                seen.append(index)
+                yield _Emit(self.slot_text(part, html) + self.late_items(index))
+            else:
+                if position > last_slot:
+                    # A queue after the last slot holds everything: wait for every panel.
+                    for index in sorted(self.indices.values()):
+                        yield _Need(index)
+                    seen = list(self.indices.values())
+                yield _Emit(self.queue_html(part.name, seen))
+
+    # -- unordered: the shell at once, panels in completion order --------------------------
+    def unordered(self) -> _Steps:
+        head, tail = self._split_tail()
+        nonce = f' nonce="{escape(self.nonce)}"' if self.nonce else ""
+        yield _Emit("".join(head) + f"<script{nonce}>{RUNTIME}</script>")
+        token = self.token
+        for _ in range(self.job_count):
+            outcome, html = yield _Next()
+            late = self.late_items(outcome.index)
+            if outcome.name not in self.slotted:
+                # No slot to fill: only its queue items go out, straight into the page.
+                yield _Emit(late)
+                continue
+            body = (html or "") + late
+            if not body.strip():
+                continue  # the fallback stays
+            name = escape(outcome.name)
+            element = f"djl-{token}-{outcome.index}"
+            yield _Emit(
+                f'<template id="{element}">{body}</template>'
+                f"<script{nonce}>__djl('{element}','{name}')</script>"
+            )
+        yield _Emit(tail)
+
+    def _split_tail(self) -> tuple[list[str], str]:
+        """The shell up to ``</body>`` (slots show their fallbacks), and the rest."""
+        texts: list[str] = []
+        for part in self.parts:
+            if isinstance(part, _Text):
+                texts.append(part.text)
+            elif isinstance(part, _Slot):
+                name = part.name
+                texts.append(f"<!--djl:{name}-->{part.fallback}<!--/djl:{name}-->")
+            else:
+                texts.append(self.queue_html(part.name, []))
+        shell = "".join(texts)
+        cut = shell.lower().rfind("</body>")
+        if cut == -1:
+            return [shell], ""
+        return [shell[:cut]], shell[cut:]
+
+
+def _response(page: Page, content: HttpResponseBase, body: Any) -> StreamingHttpResponse:
+    """A streaming response carrying the content view's status, headers and cookies."""
+    response = StreamingHttpResponse(body, status=content.status_code)
+    for header, value in content.items():
+        if header.lower() != "content-length":
+            response[header] = value
+    response.cookies = content.cookies
+    response["X-Accel-Buffering"] = "no"
+    detection.mark_full_page(page, response)
+    return response
+
+
+# -- the sync driver ---------------------------------------------------------------------------
+def sync_stream(
+    page: Page, content: HttpResponseBase, plan: StreamPlan, parts: list[_Part],
+    jobs: list[PanelJob], outcomes: Iterator[PanelOutcome], mode: str,
+) -> StreamingHttpResponse:
+    streamer = Streamer(page, plan, parts, jobs)
+
+    def body() -> Iterator[bytes]:
+        done: dict[int, str] = {}
+        steps = streamer.ordered() if mode == ORDERED else streamer.unordered()
+        reply: Any = None
+        while True:
+            try:
+                step = steps.send(reply)
+            except StopIteration:
+                return
+            reply = None
+            if isinstance(step, _Emit):
+                if step.text:
+                    yield step.text.encode(content.charset)
+            elif isinstance(step, _Need):
+                while step.index not in done:
+                    outcome = next(outcomes)
+                    done[outcome.index] = _html(streamer, outcome)
+                reply = done[step.index]
+            else:
+                outcome = next(outcomes)
+                reply = (outcome, _html(streamer, outcome))
+
+    return _response(page, content, body())
+
+
+def _html(streamer: Streamer, outcome: PanelOutcome) -> str:
+    error = streamer.error_html(outcome) if outcome.error is not None else None
+    return streamer.outcome_html(outcome, error)
+
+
+# -- the async driver --------------------------------------------------------------------------
+def async_stream(
+    page: Page, content: HttpResponseBase, plan: StreamPlan, parts: list[_Part],
+    jobs: list[PanelJob], sources: list[AsyncIterator[PanelOutcome]], mode: str,
+) -> StreamingHttpResponse:
+    streamer = Streamer(page, plan, parts, jobs)
+
+    async def body() -> AsyncIterator[bytes]:
+        queue: asyncio.Queue[PanelOutcome] = asyncio.Queue()
+
+        async def pump(source: AsyncIterator[PanelOutcome]) -> None:
+            async for outcome in source:
+                await queue.put(outcome)
+
+        pumps = [asyncio.ensure_future(pump(source)) for source in sources]
+        done: dict[int, str] = {}
+        steps = streamer.ordered() if mode == ORDERED else streamer.unordered()
+        reply: Any = None
+        try:
+            while True:
+                try:
+                    step = steps.send(reply)
+                except StopIteration:
+                    return
+                reply = None
+                if isinstance(step, _Emit):
+                    if step.text:
+                        yield step.text.encode(content.charset)
+                elif isinstance(step, _Need):
+                    while step.index not in done:
+                        outcome = await queue.get()
+                        done[outcome.index] = await _ahtml(streamer, outcome)
+                    reply = done[step.index]
+                else:
+                    outcome = await queue.get()
+                    reply = (outcome, await _ahtml(streamer, outcome))
+        finally:
+            # Finished, failed, or the client went away: stop whatever still runs.
+            for task in pumps:
+                task.cancel()
+            for source in sources:
+                aclose = getattr(source, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+
+    return _response(page, content, body())
+
+
+async def _ahtml(streamer: Streamer, outcome: PanelOutcome) -> str:
+    error = None
+    if outcome.error is not None:
+        # on_panel_error() renders a template, which may touch the database.
+        error = await sync_to_async(streamer.error_html)(outcome)
+    return streamer.outcome_html(outcome, error)
