@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
@@ -14,6 +17,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "dj_layouts",
     "tests.testapp",
+    "tests.streamapp",
 ]
 
 MIDDLEWARE = [
@@ -26,7 +30,21 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tests.urls"
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+DATABASES = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+    # For tests that watch worker threads close their connections: SQLite ignores
+    # close() on an in-memory database, so only a file database shows it. Tests ask
+    # for it with django_db(databases=[..., "threads"]); the pid keeps parallel runs apart.
+    "threads": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.path.join(tempfile.gettempdir(), "dj_layouts_threads.sqlite3"),
+        "TEST": {
+            "NAME": os.path.join(
+                tempfile.gettempdir(), f"dj_layouts_threads_test_{os.getpid()}.sqlite3"
+            ),
+        },
+    },
+}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextvars
+import inspect
 import os
 import threading
 import time
@@ -185,7 +186,7 @@ class SequentialExecutor(PanelExecutor):
             if job.timeout is None:
                 yield job.run()
             else:
-                yield _wait_in_pool(shared_pool(), job)
+                yield job.probe() or _wait_in_pool(shared_pool(), job)
 
     async def _one(self, job: PanelJob) -> PanelOutcome:
         outcome = job.probe()
@@ -267,21 +268,44 @@ class _PooledExecutor(PanelExecutor):
     def astart(self, jobs: Sequence[PanelJob]) -> AsyncIterator[PanelOutcome]:
         pool = self.pool()
         loop = asyncio.get_running_loop()
-        tasks = [loop.create_task(self._one(job, pool)) for job in jobs]
-        return _drain_tasks(tasks)
+        return TaskStream([loop.create_task(self._one(job, pool)) for job in jobs])
 
 
-async def _drain_tasks(tasks: list[asyncio.Task[PanelOutcome]]) -> AsyncIterator[PanelOutcome]:
-    pending: set[asyncio.Task[PanelOutcome]] = set(tasks)
-    try:
-        while pending:
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for outcome in sorted((task.result() for task in done), key=lambda o: o.index):
-                yield outcome
-    finally:
-        # The view was cancelled (client gone) or stopped iterating: stop the rest.
-        for task in pending:
+class TaskStream:
+    """Outcomes of running tasks as they complete; closing it cancels what still runs.
+
+    A plain async generator would not do: closing one that was never iterated
+    does not reach its ``finally``, and eager panels may be dropped unread.
+    """
+
+    def __init__(self, tasks: list[asyncio.Task[PanelOutcome]]) -> None:
+        self._pending: set[asyncio.Task[PanelOutcome]] = set(tasks)
+        self._ready: list[PanelOutcome] = []
+
+    def __aiter__(self) -> TaskStream:
+        return self
+
+    async def __anext__(self) -> PanelOutcome:
+        if not self._ready:
+            if not self._pending:
+                raise StopAsyncIteration
+            try:
+                done, self._pending = await asyncio.wait(
+                    self._pending, return_when=asyncio.FIRST_COMPLETED
+                )
+            except BaseException:
+                # The view was cancelled (client gone): stop the panels too.
+                self.cancel()
+                raise
+            self._ready = sorted((task.result() for task in done), key=lambda o: -o.index)
+        return self._ready.pop()
+
+    def cancel(self) -> None:
+        for task in self._pending:
             task.cancel()
+
+    async def aclose(self) -> None:
+        self.cancel()
 
 
 class GatherExecutor(_PooledExecutor):
@@ -326,6 +350,13 @@ def coerce_executor(value: Any, *, owner: str) -> PanelExecutor | None:
     if value is None or isinstance(value, PanelExecutor):
         return value
     if isinstance(value, type) and issubclass(value, PanelExecutor):
+        if inspect.isabstract(value):
+            missing = ", ".join(sorted(value.__abstractmethods__))
+            raise TypeError(
+                f"{owner}.executor: {value.__qualname__} is abstract (it does not implement "
+                f"{missing}). Implement them, or use SequentialExecutor, GatherExecutor or "
+                "ThreadedExecutor(max_workers=8)."
+            )
         return value()
     raise TypeError(
         f"{owner}.executor must be a PanelExecutor subclass or instance, not {value!r}. "

@@ -342,6 +342,7 @@ def async_stream(
             # Finished, failed, or the client went away: stop whatever still runs.
             for task in pumps:
                 task.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
             for source in sources:
                 aclose = getattr(source, "aclose", None)
                 if aclose is not None:

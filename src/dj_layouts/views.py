@@ -113,10 +113,14 @@ class _LayoutViewMixin:
 
     def _page(self, request: HttpRequest, *, is_async: bool) -> Page:
         layout_class = self.get_layout_class()
+        overrides = self.get_layout_panels()
+        if overrides:
+            # as_view(layout_panels=...) and get_layout_panels() skip the class-time check.
+            overrides = normalise_panels(overrides, where=f"{type(self).__qualname__}.layout_panels")
         return Page(
             request,
             layout_class,
-            merge_panels(layout_class, self.get_layout_panels()),
+            merge_panels(layout_class, overrides),
             is_async=is_async,
             detect_partials=self.detect_partials,
             streaming=self.get_layout_streaming(layout_class),

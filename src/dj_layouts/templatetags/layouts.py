@@ -74,11 +74,12 @@ class AddItemNode(Node):
     def render(self, context: template.Context) -> str:
         attrs: dict[str, Any] = {flag: True for flag in self.flags}
         attrs.update({key: value.resolve(context) for key, value in self.attrs.items()})
-        request = _request(context)
+        queue = attrs.pop("queue", None)
+        url = str(self.url.resolve(context))
         if self.kind == "script":
-            queues.add_script(request, str(self.url.resolve(context)), **attrs)
+            queues._add_script(_request(context), url, queue, attrs, "{% addscript %}")
         else:
-            queues.add_style(request, str(self.url.resolve(context)), **attrs)
+            queues._add_style(_request(context), url, queue, attrs, "{% addstyle %}")
         return ""
 
 
@@ -123,7 +124,8 @@ class EnqueueNode(Node):
 
     def render(self, context: template.Context) -> str:
         body = self.nodelist.render(context)
-        queues.add_to_queue(_request(context), str(self.name.resolve(context)), body)
+        name = str(self.name.resolve(context))
+        queues._add_to_queue(_request(context), name, body, "{% enqueue %}")
         return ""
 
 
@@ -145,6 +147,9 @@ def render_queue(context: template.Context, name: str | None, kind: str, tag: st
     request = _request(context)
     collector = getattr(request, "layout_queues", None)
     if not isinstance(collector, queues.QueueCollector):
+        return mark_safe("")
+    if name is None and kind not in collector.spec.defaults:
+        # No queue of this kind declared: nothing can have been queued.
         return mark_safe("")
     queue_name = name or collector.spec.default(kind, f"{{% {tag} %}}")
     state = context.get(STATE_KEY)
@@ -174,9 +179,19 @@ def renderqueue(context: template.Context, name: str) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def layout_hx_headers(context: template.Context) -> SafeString:
-    """``hx-headers='{"DJ-Layout": "<key>"}'`` for ``<body>``: per-tab HTMX routing."""
+def layout_hx_headers(context: template.Context, *, inherited: bool = False) -> SafeString:
+    """``hx-headers='{"DJ-Layout": "<key>"}'``: names the page's layout for per-tab routing.
+
+    Put it on the element wrapping the page inside ``<body>`` (htmx 2 never replaces
+    the attributes of ``<body>`` itself). ``inherited=True`` writes htmx 4's
+    ``hx-headers:inherited``. Outside a layout page it renders nothing.
+    """
+    if not isinstance(inherited, bool):
+        raise template.TemplateSyntaxError(
+            f"'layout_hx_headers' takes inherited=True or inherited=False, not {inherited!r}."
+        )
     state = context.get(STATE_KEY)
     if state is None:
         return mark_safe("")
-    return format_html("hx-headers='{}'", hx_headers_attr(state.layout.key))
+    name = "hx-headers:inherited" if inherited else "hx-headers"
+    return format_html("{}='{}'", name, hx_headers_attr(state.layout.key))

@@ -1,0 +1,27 @@
+"""The samples of docs/streaming.md run and mean what the page says."""
+
+from __future__ import annotations
+
+from django.test import RequestFactory
+
+from tests.docs_helpers import snippet_blocks, run_block
+
+PAGE = "streaming.md"
+
+
+def run_page() -> dict:
+    namespace: dict = {"__name__": "myapp.docs"}
+    for block in snippet_blocks(PAGE):
+        run_block(block, namespace)
+    return namespace
+
+
+async def test_streaming_samples_stream_as_described():
+    namespace = run_page()
+    assert namespace["StreamedLayout"].streaming == "ordered"
+    assert namespace["ProductView"].layout_streaming is None
+    response = await namespace["product"](RequestFactory().get("/"))
+    assert response.streaming
+    body = b"".join([chunk async for chunk in response.streaming_content]).decode()
+    assert "<h1>Product</h1>" in body and "<template" in body
+    assert namespace["ShopLayout"]._panels["slow"].eager is True
