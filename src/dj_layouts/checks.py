@@ -109,7 +109,8 @@ def _check_panel(key: str, name: str, panel: Any, layout: type[Layout]) -> list[
                 f"Panel {name!r} of layout {key} is eager and its condition looks up "
                 f"{panel.condition!r} in the layout context, which it sees before the "
                 "content view runs.",
-                hint="Make the condition independent of what the content view sets, or drop eager=True.",
+                hint="Make the condition independent of what the content view sets, "
+                "or drop eager=True.",
                 obj=layout,
                 id="dj_layouts.W002",
             )

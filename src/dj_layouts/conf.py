@@ -16,6 +16,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
+from dj_layouts._utils import is_async_callable
 from dj_layouts.types import Detector
 
 SETTING_NAME = "DJ_LAYOUTS"
@@ -67,6 +68,19 @@ _SPEC: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
 DEFAULTS: Mapping[str, Any] = {key: spec[0] for key, spec in _SPEC.items()}
 
 
+def _detector_problem(path: str) -> str | None:
+    try:
+        detector = import_string(path)
+    except ImportError as exc:
+        return f"which cannot be imported: {exc}. Give the dotted path of a function."
+    if not callable(detector):
+        return "which is not callable. Give the dotted path of a function."
+    if is_async_callable(detector):
+        # A coroutine is truthy: it would call every request partial.
+        return "which is async. A detector is a plain function detector(request) -> bool."
+    return None
+
+
 def validation_errors(raw: Any) -> list[str]:
     """Every problem with a ``DJ_LAYOUTS`` value, as sentences; empty when it is fine."""
     if not isinstance(raw, Mapping):
@@ -83,18 +97,9 @@ def validation_errors(raw: Any) -> list[str]:
             problems.append(f"{SETTING_NAME}[{key!r}] must be {expected}, not {raw[key]!r}.")
     if not problems:
         for path in raw.get("PARTIAL_DETECTORS", ()):
-            try:
-                detector = import_string(path)
-            except ImportError as exc:
-                problems.append(
-                    f"{SETTING_NAME}['PARTIAL_DETECTORS'] names {path!r}, "
-                    f"which cannot be imported: {exc}."
-                )
-            else:
-                if not callable(detector):
-                    problems.append(
-                        f"{SETTING_NAME}['PARTIAL_DETECTORS'] names {path!r}, which is not callable."
-                    )
+            problem = _detector_problem(path)
+            if problem:
+                problems.append(f"{SETTING_NAME}['PARTIAL_DETECTORS'] names {path!r}, {problem}")
     return problems
 
 

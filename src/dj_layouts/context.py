@@ -19,7 +19,7 @@ class FrozenLayoutContext(dict[str, Any]):
 
     __setitem__ = _read_only
     __delitem__ = _read_only
-    __ior__ = _read_only  # type: ignore[assignment]
+    __ior__ = _read_only
     clear = _read_only
     pop = _read_only
     popitem = _read_only
@@ -33,6 +33,6 @@ class FrozenLayoutContext(dict[str, Any]):
     def __copy__(self) -> FrozenLayoutContext:
         return self
 
-    def copy(self) -> dict[str, Any]:  # type: ignore[override]
+    def copy(self) -> dict[str, Any]:
         """A plain, writable ``dict`` copy."""
         return dict(self)

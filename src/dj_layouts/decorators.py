@@ -41,10 +41,10 @@ def _function_view(
             **attrs,
         },
     )
-    view = view_class.as_view()
+    view: Any = view_class.as_view()  # type: ignore[attr-defined]
     functools.update_wrapper(view, func)
     view.view_class = view_class  # update_wrapper copied func.__dict__ over it
-    return view
+    return view  # type: ignore[no-any-return]
 
 
 def _make_decorator(

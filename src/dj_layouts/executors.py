@@ -88,7 +88,7 @@ class PanelJob:
         return self._probe() if self._probe is not None else None
 
     def timed_out(self) -> PanelOutcome:
-        assert self.timeout is not None  # noqa: S101 - internal invariant, not input
+        assert self.timeout is not None
         return self._timed_out(PanelTimeout(self.name, self.timeout))
 
 

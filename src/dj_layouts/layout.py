@@ -27,9 +27,7 @@ _registry: dict[str, type[Layout]] = {}
 
 def check_streaming(value: Any, *, where: str) -> None:
     if value not in STREAMING_MODES:
-        raise TypeError(
-            f"{where} must be None, 'ordered' or 'unordered', not {value!r}."
-        )
+        raise TypeError(f"{where} must be None, 'ordered' or 'unordered', not {value!r}.")
 
 
 def _is_module_level(cls: type) -> bool:
@@ -115,7 +113,9 @@ class Layout:
         except Exception:
             logger.exception(
                 "Layout %s could not render its error template %r for panel %r.",
-                self.key, self.error_template, error.panel_name,
+                self.key,
+                self.error_template,
+                error.panel_name,
             )
             return ""
 
@@ -135,7 +135,7 @@ class Layout:
         if isinstance(key, type) and issubclass(key, Layout):
             return key
         try:
-            return _registry[key]  # type: ignore[index]
+            return _registry[key]
         except (KeyError, TypeError):
             known = ", ".join(sorted(_registry)) or "none"
             raise KeyError(
@@ -145,9 +145,7 @@ class Layout:
             ) from None
 
 
-_RESERVED = frozenset(
-    name for name in vars(Layout) if not name.startswith("__")
-) | {CONTENT}
+_RESERVED = frozenset(name for name in vars(Layout) if not name.startswith("__")) | {CONTENT}
 
 
 def _collect(cls: type[Layout]) -> tuple[dict[str, Panel], dict[str, RenderQueue]]:
@@ -161,8 +159,11 @@ def _collect(cls: type[Layout]) -> tuple[dict[str, Panel], dict[str, RenderQueue
                 if attr in _RESERVED:
                     raise TypeError(
                         f"{klass.__qualname__}.{attr}: {attr!r} cannot be a panel name; "
-                        + ("'content' is the content view's slot." if attr == CONTENT
-                           else "it is a Layout attribute.")
+                        + (
+                            "'content' is the content view's slot."
+                            if attr == CONTENT
+                            else "it is a Layout attribute."
+                        )
                         + " Rename the panel."
                     )
                 panels[attr] = value.bound(attr)
@@ -196,7 +197,9 @@ def _validate(cls: type[Layout], name: str) -> None:
             f"not {type(cls.layout_context_defaults).__name__}."
         )
     if not isinstance(cls.error_template, str) or not cls.error_template:
-        raise TypeError(f"{name}.error_template must be a template name, not {cls.error_template!r}.")
+        raise TypeError(
+            f"{name}.error_template must be a template name, not {cls.error_template!r}."
+        )
     timeout = cls.panel_timeout
     if timeout is not None and (
         isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0

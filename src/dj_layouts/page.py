@@ -118,7 +118,7 @@ class Page:
         request = self.request
         request.layout_role = MAIN  # type: ignore[attr-defined]
         request.is_layout_partial = (  # type: ignore[attr-defined]
-            self.detect_partials and detection.is_partial_request(request)
+            self.detect_partials and detection.wants_partial(request, self.layout_class)
         )
         request.layout_key = self.layout_class.key  # type: ignore[attr-defined]
         context = LayoutContext(self.layout_class.layout_context_defaults)
@@ -238,7 +238,7 @@ class Page:
         failures = [outcome for outcome in outcomes if outcome.error is not None]
         if failures and get_settings().debug_errors:
             error = failures[0].error
-            assert error is not None  # noqa: S101 - narrowing for mypy
+            assert error is not None
             raise PanelRenderError(error) from error.exception
         collector: QueueCollector = self.request.layout_queues  # type: ignore[attr-defined]
         for outcome in outcomes:
@@ -254,7 +254,10 @@ class Page:
         exc = error.exception
         logger.error(
             "Panel %r of layout %s failed: %s: %s",
-            error.panel_name, self.layout_class.key, type(exc).__name__, exc,
+            error.panel_name,
+            self.layout_class.key,
+            type(exc).__name__,
+            exc,
             exc_info=(type(exc), exc, exc.__traceback__),
         )
 
@@ -266,7 +269,8 @@ class Page:
         except Exception:
             logger.exception(
                 "%s.on_panel_error() raised for panel %r; the slot stays empty.",
-                type(self.layout).__qualname__, error.panel_name,
+                type(self.layout).__qualname__,
+                error.panel_name,
             )
             return ""
 
@@ -289,7 +293,9 @@ class Page:
         rendered = self.render({CONTENT: _content(response)}, plan)
         return plan, plan.parts(rendered)
 
-    def assemble(self, response: HttpResponseBase, outcomes: list[PanelOutcome]) -> HttpResponseBase:
+    def assemble(
+        self, response: HttpResponseBase, outcomes: list[PanelOutcome]
+    ) -> HttpResponseBase:
         """Render the layout around the content and put it in the content view's response.
 
         Reusing the response keeps its headers, cookies and attributes.
@@ -306,7 +312,7 @@ class Page:
     # -- the sync and async shells ------------------------------------------------------
     def finish(self, response: Any) -> Any:
         if not self.assembles(response):
-            return response
+            return detection.patch_vary(response)
         partial = self.partial(response)
         if partial is not None:
             _render_response(partial)
@@ -329,7 +335,7 @@ class Page:
     async def afinish(self, response: Any) -> Any:
         if not self.assembles(response):
             await self.acancel_eager()
-            return response
+            return detection.patch_vary(response)
         partial = self.partial(response)
         if partial is not None:
             await self.acancel_eager()
@@ -344,10 +350,15 @@ class Page:
                 plan, parts = await sync_to_async(self.plan)(response)
             except BaseException:
                 for source in sources:
-                    await source.aclose()  # type: ignore[attr-defined]
+                    await source.aclose()  # type: ignore[union-attr]
                 raise
             return async_stream(
-                self, response, plan, parts, self._eager_jobs + jobs, sources,  # type: ignore[arg-type]
+                self,
+                response,
+                plan,
+                parts,
+                self._eager_jobs + jobs,
+                sources,  # type: ignore[arg-type]
                 self.streaming,
             )
         outcomes = [outcome async for outcome in stream]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -140,6 +141,9 @@ class CallableSource(Source):
         return f"callable:{describe(self.func)}"
 
 
+#: Above this many context keys only "all of them" and "none" are tried as URL arguments.
+_MAX_SUBSET_KEYS = 6
+
 # (urlconf, url name, context items) -> (view, args, kwargs); cleared with the URLconf.
 _url_cache: dict[tuple[Any, ...], tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {}
 
@@ -174,14 +178,21 @@ class UrlSource(Source):
         return resolved
 
     def _reverse(self, urlconf: Any) -> str:
-        # A URL that takes arguments is reversed with the panel's context; extra
-        # context keys are plain view kwargs, so retry without them.
-        attempts = [self.context, {}] if self.context else [{}]
-        for kwargs in attempts:
-            try:
-                return reverse(self.url_name, urlconf=urlconf, kwargs=kwargs)
-            except NoReverseMatch as exc:
-                error = exc
+        # A URL that takes arguments is reversed with those of the panel's context;
+        # the other keys are plain view kwargs. Which keys the URL takes is only known
+        # by trying: largest subsets first (a handful of keys; the result is cached).
+        keys = list(self.context)
+        sizes = range(len(keys), -1, -1) if len(keys) <= _MAX_SUBSET_KEYS else (len(keys), 0)
+        for size in sizes:
+            for subset in itertools.combinations(keys, size):
+                try:
+                    return reverse(
+                        self.url_name,
+                        urlconf=urlconf,
+                        kwargs={key: self.context[key] for key in subset},
+                    )
+                except NoReverseMatch as exc:
+                    error = exc
         raise NoReverseMatch(
             f"Panel URL name {self.url_name!r} cannot be reversed"
             + (f" with the panel context {self.context!r}" if self.context else "")
@@ -219,7 +230,9 @@ class ListSource(Source):
         self.is_async = bool(items) and all(item.is_async for item in items)
 
     def render(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
-        return mark_safe(self.join.join(item.render_any(request, name, context) for item in self.items))
+        return mark_safe(
+            self.join.join(item.render_any(request, name, context) for item in self.items)
+        )
 
     async def arender(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         parts = await asyncio.gather(*(item.arender(request, name, context) for item in self.items))
@@ -308,8 +321,13 @@ class Panel:
                     f"(e.g. cache.sitewide(timeout=300)), not {cache!r}."
                 )
         self.declared: Any = next(
-            (value for value, present in zip(
-                (source, url_name, literal, template), given.values()) if present),
+            (
+                value
+                for value, present in zip(
+                    (source, url_name, literal, template), given.values(), strict=True
+                )
+                if present
+            ),
             None,
         )
         self.context: dict[str, Any] = dict(context or {})
@@ -409,9 +427,7 @@ class ConditionalPanel(Panel):
                 return bool(lookup(layout_context, condition))
             return bool(condition)
         except Exception:
-            logger.exception(
-                "The condition of panel %r raised; the panel is skipped.", self.name
-            )
+            logger.exception("The condition of panel %r raised; the panel is skipped.", self.name)
             return False
 
 

@@ -8,9 +8,9 @@ content view's items come first, then each panel's, in panel definition order.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -21,19 +21,34 @@ if TYPE_CHECKING:
     from dj_layouts.layout import Layout
 
 _ATTR_NAME = re.compile(r"^[A-Za-z_:][-A-Za-z0-9_:.]*$")
-_WRAPPED = {
-    "script": re.compile(r"^\s*<script\b([^>]*)>(.*)</script>\s*$", re.S | re.I),
-    "style": re.compile(r"^\s*<style\b([^>]*)>(.*)</style>\s*$", re.S | re.I),
+# One <script>/<style> element; its text cannot contain its end tag (HTML parsing rules),
+# so the shortest match is the element.
+_BLOCK = {
+    "script": re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I),
+    "style": re.compile(r"<style\b([^>]*)>(.*?)</style\s*>", re.S | re.I),
 }
-_HAS_NONCE = re.compile(r"\bnonce\s*=", re.I)
+# A nonce attribute, not data-nonce="..." or the like.
+_HAS_NONCE = re.compile(r"(?:^|\s)nonce\s*=", re.I)
 
 
 def get_csp_nonce(request: HttpRequest | None) -> str | None:
-    """The request's CSP nonce: Django 6's CSP middleware, or django-csp's attribute."""
+    """The request's CSP nonce: Django 6's CSP middleware, or django-csp's attribute.
+
+    Both middlewares hand out a lazy nonce that is falsy until it is read, and put
+    it in the Content-Security-Policy header only if it was read. So test for its
+    presence, not its truth; reading it here is what puts it in the header.
+    """
     if request is None:
         return None
-    nonce = getattr(request, "_csp_nonce", None) or getattr(request, "csp_nonce", None)
-    return str(nonce) if nonce else None
+    # Django >= 6.0: ContentSecurityPolicyMiddleware sets request._csp_nonce (a
+    # LazyNonce); django-csp >= 4 sets request.csp_nonce and caches the value in
+    # request._csp_nonce once it is read.
+    nonce = getattr(request, "_csp_nonce", None)
+    if nonce is None:
+        nonce = getattr(request, "csp_nonce", None)
+    if nonce is None:
+        return None
+    return str(nonce) or None
 
 
 def _normalise_attrs(attrs: Mapping[str, Any], *, where: str) -> tuple[tuple[str, Any], ...]:
@@ -42,10 +57,14 @@ def _normalise_attrs(attrs: Mapping[str, Any], *, where: str) -> tuple[tuple[str
         # Python keywords are passed as async_=True; data_x=1 means data-x="1".
         name = raw_name.rstrip("_").replace("_", "-")
         if not _ATTR_NAME.match(name):
-            raise ValueError(f"{where}: {raw_name!r} is not a valid HTML attribute name.")
+            raise ValueError(
+                f"{where}: {raw_name!r} is not a valid HTML attribute name. Use letters, "
+                "digits, '-', ':' and '.' (in Python, data_id=1 gives data-id=\"1\")."
+            )
         if value is None or value is False:
             continue
-        result.append((name, value))
+        # Stored as text: items are compared, cached (pickled) and rendered later.
+        result.append((name, True if value is True else str(value)))
     return tuple(result)
 
 
@@ -56,6 +75,13 @@ def _render_attrs(attrs: tuple[tuple[str, Any], ...], nonce: str | None) -> str:
     if nonce and not any(name == "nonce" for name, _ in attrs):
         parts.append(f' nonce="{escape(nonce)}"')
     return "".join(parts)
+
+
+def _nonce_attr(nonce: str | None, raw_attrs: str) -> str:
+    # A nonce the template author wrote into the tag wins.
+    if not nonce or _HAS_NONCE.search(raw_attrs):
+        return ""
+    return f' nonce="{escape(nonce)}"'
 
 
 @dataclass(frozen=True)
@@ -85,8 +111,8 @@ class InlineScript:
         return ("inline-script", self.raw_attrs.strip(), self.code.strip())
 
     def render(self, nonce: str | None) -> str:
-        extra = f' nonce="{escape(nonce)}"' if nonce and not _HAS_NONCE.search(self.raw_attrs) else ""
-        return f"<script{self.raw_attrs}{extra}>{self.code.strip()}</script>"
+        attrs = self.raw_attrs + _nonce_attr(nonce, self.raw_attrs)
+        return f"<script{attrs}>{self.code.strip()}</script>"
 
 
 @dataclass(frozen=True)
@@ -101,7 +127,10 @@ class Stylesheet:
         return ("stylesheet", self.href, str(dict(self.attrs).get("media", "")))
 
     def render(self, nonce: str | None) -> str:
-        return f'<link rel="stylesheet" href="{escape(self.href)}"{_render_attrs(self.attrs, nonce)}>'
+        # rel="alternate stylesheet" (a switchable style) replaces the default rel.
+        rel = dict(self.attrs).get("rel", "stylesheet")
+        attrs = tuple((name, value) for name, value in self.attrs if name != "rel")
+        return f'<link rel="{escape(rel)}" href="{escape(self.href)}"{_render_attrs(attrs, nonce)}>'
 
 
 @dataclass(frozen=True)
@@ -116,8 +145,8 @@ class InlineStyle:
         return ("inline-style", self.raw_attrs.strip(), self.css.strip())
 
     def render(self, nonce: str | None) -> str:
-        extra = f' nonce="{escape(nonce)}"' if nonce and not _HAS_NONCE.search(self.raw_attrs) else ""
-        return f"<style{self.raw_attrs}{extra}>{self.css.strip()}</style>"
+        attrs = self.raw_attrs + _nonce_attr(nonce, self.raw_attrs)
+        return f"<style{attrs}>{self.css.strip()}</style>"
 
 
 @dataclass(frozen=True)
@@ -134,7 +163,7 @@ class Fragment:
         return self.html.strip()
 
 
-QueueItem = Union[Script, InlineScript, Stylesheet, InlineStyle, Fragment]
+QueueItem = Script | InlineScript | Stylesheet | InlineStyle | Fragment
 
 
 class RenderQueue:
@@ -164,11 +193,17 @@ class RenderQueue:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name or '?'}>"
 
-    def inline(self, body: str) -> QueueItem:
-        """The item an ``{% enqueue %}`` block adds to this queue."""
-        return Fragment(body)
+    def parse(self, body: str) -> list[QueueItem]:
+        """The items an ``{% enqueue %}`` block or ``add_to_queue()`` adds to this queue.
 
-    def render(self, items: list[QueueItem], request: HttpRequest | None) -> SafeString:
+        A blank block adds nothing (an ``{% if %}`` inside it may have left it empty).
+        """
+        return [Fragment(body)] if body.strip() else []
+
+    def render(
+        self, items: list[QueueItem], request: HttpRequest | None, *, name: str | None = None
+    ) -> SafeString:
+        """The items as HTML; ``name`` is the queue's name in the layout being rendered."""
         nonce = get_csp_nonce(request) if items else None
         html_items = [item.render(nonce) for item in items]
         if self.template_name:
@@ -178,7 +213,8 @@ class RenderQueue:
                     {
                         "items": items,
                         "html_items": [mark_safe(html) for html in html_items],
-                        "queue_name": self.name,
+                        # One instance may serve under two names (aliases, shared bases).
+                        "queue_name": name or self.name,
                         "csp_nonce": nonce,
                     },
                     request,
@@ -187,17 +223,37 @@ class RenderQueue:
         return mark_safe("\n".join(html_items))
 
 
+def _parse_blocks(body: str, tag: str, make: Callable[[str, str], QueueItem]) -> list[QueueItem]:
+    """Bare code is one inline block; ``<tag>`` elements become one item each.
+
+    Any other HTML (a ``<link>``, a ``<noscript>``, a mix) is kept as written, as a
+    trusted fragment.
+    """
+    text = body.strip()
+    if not text:
+        return []
+    if not text.startswith("<"):
+        return [make(body, "")]
+    items: list[QueueItem] = []
+    position = 0
+    for match in _BLOCK[tag].finditer(text):
+        if text[position : match.start()].strip():
+            return [Fragment(body)]
+        items.append(make(match.group(2), match.group(1)))
+        position = match.end()
+    if not items or text[position:].strip():
+        return [Fragment(body)]
+    return items
+
+
 class ScriptQueue(RenderQueue):
     """External and inline scripts, rendered with ``{% renderscripts %}``."""
 
     kind = "script"
     accepts = (Script, InlineScript, Fragment)
 
-    def inline(self, body: str) -> QueueItem:
-        match = _WRAPPED["script"].match(body)
-        if match:
-            return InlineScript(match.group(2), match.group(1))
-        return InlineScript(body)
+    def parse(self, body: str) -> list[QueueItem]:
+        return _parse_blocks(body, "script", InlineScript)
 
 
 class StyleQueue(RenderQueue):
@@ -206,11 +262,8 @@ class StyleQueue(RenderQueue):
     kind = "style"
     accepts = (Stylesheet, InlineStyle, Fragment)
 
-    def inline(self, body: str) -> QueueItem:
-        match = _WRAPPED["style"].match(body)
-        if match:
-            return InlineStyle(match.group(2), match.group(1))
-        return InlineStyle(body)
+    def parse(self, body: str) -> list[QueueItem]:
+        return _parse_blocks(body, "style", InlineStyle)
 
 
 class QueueSpec:
@@ -271,7 +324,7 @@ class BoundQueue:
         self.collector.add(self.name, item)
 
     def render(self, request: HttpRequest | None = None) -> SafeString:
-        return self.queue.render(self.items, request)
+        return self.queue.render(self.items, request, name=self.name)
 
 
 class QueueCollector(Mapping[str, BoundQueue]):
@@ -304,9 +357,11 @@ class QueueCollector(Mapping[str, BoundQueue]):
         if queue is None:
             raise self.spec.unknown(name)
         if not isinstance(item, queue.accepts):
+            wanted = "StyleQueue" if isinstance(item, (Stylesheet, InlineStyle)) else "ScriptQueue"
             raise TypeError(
                 f"Queue {name!r} of layout {self.spec.owner} is a {type(queue).__name__} "
-                f"and does not take {type(item).__name__} items."
+                f"and does not take {type(item).__name__} items. Pass queue= the name of "
+                f"a {wanted}."
             )
         self._items.setdefault(name, {}).setdefault(item.key, item)
 
@@ -322,17 +377,30 @@ class QueueCollector(Mapping[str, BoundQueue]):
         return {name: list(items.values()) for name, items in self._items.items() if items}
 
     def load(self, dumped: Mapping[str, list[QueueItem]]) -> None:
-        """Add items from ``dump()``; names the layout does not declare are skipped."""
+        """Add items from ``dump()``, as a panel cache hit does.
+
+        Items for a queue this layout does not declare, or of a kind its queue does
+        not take, are skipped: an entry may have been stored under another layout
+        that shares the panel, and a hit replays what fits rather than failing the panel.
+        """
         for name, items in dumped.items():
-            if name in self.spec.queues:
-                for item in items:
+            queue = self.spec.queues.get(name)
+            if queue is None:
+                continue
+            for item in items:
+                if isinstance(item, queue.accepts):
                     self.add(name, item)
 
     def render(self, name: str, request: HttpRequest | None) -> SafeString:
         return self[name].render(request)
 
 
-def _collector(request: HttpRequest, caller: str) -> QueueCollector:
+def _collector(request: HttpRequest | None, caller: str) -> QueueCollector:
+    if request is None:
+        raise RuntimeError(
+            f"{caller} found no request to queue on. Render the template with the request "
+            "(render(request, ...), a TemplateResponse or render_to_string(..., request=request))."
+        )
     collector = getattr(request, "layout_queues", None)
     if not isinstance(collector, QueueCollector):
         raise RuntimeError(
@@ -343,40 +411,65 @@ def _collector(request: HttpRequest, caller: str) -> QueueCollector:
     return collector
 
 
-def add_script(request: HttpRequest, src: str, *, queue: str | None = None, **attrs: Any) -> None:
-    """Queue ``<script src=...>``. ``module=True`` means ``type="module"``; ``async_=True``."""
-    collector = _collector(request, "add_script()")
+# The template tags call these with their own name, so errors name the tag.
+def _add_script(
+    request: HttpRequest | None, src: str, queue: str | None, attrs: dict[str, Any], caller: str
+) -> None:
+    collector = _collector(request, caller)
     if attrs.pop("module", False):
         attrs["type"] = "module"
-    name = queue or collector.spec.default("script", "add_script()")
-    collector.add(name, Script(src, _normalise_attrs(attrs, where="add_script()")))
+    name = queue or collector.spec.default("script", caller)
+    collector.add(name, Script(str(src), _normalise_attrs(attrs, where=caller)))
+
+
+def _add_style(
+    request: HttpRequest | None, href: str, queue: str | None, attrs: dict[str, Any], caller: str
+) -> None:
+    collector = _collector(request, caller)
+    name = queue or collector.spec.default("style", caller)
+    collector.add(name, Stylesheet(str(href), _normalise_attrs(attrs, where=caller)))
+
+
+def _add_to_queue(request: HttpRequest | None, name: str, html: str, caller: str) -> None:
+    collector = _collector(request, caller)
+    queue = collector.spec.queues.get(name)
+    if queue is None:
+        raise collector.spec.unknown(name)
+    for item in queue.parse(html):
+        collector.add(name, item)
+
+
+def add_script(request: HttpRequest, src: str, *, queue: str | None = None, **attrs: Any) -> None:
+    """Queue ``<script src=...>``. ``module=True`` means ``type="module"``; ``async_=True``."""
+    _add_script(request, src, queue, attrs, "add_script()")
 
 
 def add_inline_script(request: HttpRequest, code: str, *, queue: str | None = None) -> None:
     """Queue an inline script; it carries the request's CSP nonce when there is one."""
     collector = _collector(request, "add_inline_script()")
     name = queue or collector.spec.default("script", "add_inline_script()")
-    collector.add(name, InlineScript(code))
+    if code.strip():
+        collector.add(name, InlineScript(code))
 
 
 def add_style(request: HttpRequest, href: str, *, queue: str | None = None, **attrs: Any) -> None:
     """Queue ``<link rel="stylesheet" href=...>`` (e.g. ``media="print"``)."""
-    collector = _collector(request, "add_style()")
-    name = queue or collector.spec.default("style", "add_style()")
-    collector.add(name, Stylesheet(href, _normalise_attrs(attrs, where="add_style()")))
+    _add_style(request, href, queue, attrs, "add_style()")
 
 
 def add_inline_style(request: HttpRequest, css: str, *, queue: str | None = None) -> None:
-    """Queue an inline ``<style>`` block."""
+    """Queue an inline ``<style>`` block; it carries the request's CSP nonce when there is one."""
     collector = _collector(request, "add_inline_style()")
     name = queue or collector.spec.default("style", "add_inline_style()")
-    collector.add(name, InlineStyle(css))
+    if css.strip():
+        collector.add(name, InlineStyle(css))
 
 
 def add_to_queue(request: HttpRequest, name: str, html: str) -> None:
-    """Queue a block on the queue ``name``: trusted HTML, or code for a script/style queue."""
-    collector = _collector(request, "add_to_queue()")
-    queue = collector.spec.queues.get(name)
-    if queue is None:
-        raise collector.spec.unknown(name)
-    collector.add(name, queue.inline(html))
+    """Queue a block on the queue ``name``: trusted HTML, or code for a script/style queue.
+
+    On a ``ScriptQueue`` (``StyleQueue``), bare code and each ``<script>``
+    (``<style>``) element become inline items that get the CSP nonce; other HTML
+    is kept as written.
+    """
+    _add_to_queue(request, name, html, "add_to_queue()")

@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.http import StreamingHttpResponse
@@ -48,7 +48,8 @@ RUNTIME = (
     "while(e&&!(e.nodeType===8&&e.data==='/djl:'+name)){var x=e.nextSibling;e.remove();e=x}"
     "var f=t.content.cloneNode(true);"
     "f.querySelectorAll('script').forEach(function(o){var r=document.createElement('script');"
-    "for(var i=0;i<o.attributes.length;i++)r.setAttribute(o.attributes[i].name,o.attributes[i].value);"
+    "for(var i=0;i<o.attributes.length;i++)"
+    "r.setAttribute(o.attributes[i].name,o.attributes[i].value);"
     "if(o.nonce)r.nonce=o.nonce;r.textContent=o.textContent;o.replaceWith(r)});"
     "a.parentNode.insertBefore(f,a);a.remove();if(e)e.remove()});"
     "t.remove();var c=document.currentScript;if(c)c.remove()};"
@@ -72,7 +73,7 @@ class _Queue:
     name: str
 
 
-_Part = Union[_Text, _Slot, _Queue]
+_Part = _Text | _Slot | _Queue
 
 
 class StreamPlan:
@@ -120,14 +121,16 @@ class _Next:
     """Ask the driver for the next outcome, in completion order."""
 
 
-_Step = Union[_Emit, _Need, _Next]
+_Step = _Emit | _Need | _Next
 _Steps = Generator[_Step, Any, None]
 
 
 class Streamer:
     """Turns a rendered plan and panel outcomes into the parts of the page."""
 
-    def __init__(self, page: Page, plan: StreamPlan, parts: list[_Part], jobs: list[PanelJob]) -> None:
+    def __init__(
+        self, page: Page, plan: StreamPlan, parts: list[_Part], jobs: list[PanelJob]
+    ) -> None:
         self.page = page
         self.token = plan.token
         self.parts = parts
@@ -149,7 +152,7 @@ class Streamer:
 
     def error_html(self, outcome: PanelOutcome) -> str:
         """What fills a failed panel's slot once bytes have left: the status is sent."""
-        assert outcome.error is not None  # noqa: S101 - callers check
+        assert outcome.error is not None
         if get_settings().debug_errors:
             self.page.log_error(outcome.error)
             message = str(PanelRenderError(outcome.error))
@@ -175,9 +178,7 @@ class Streamer:
         sent = self.emitted.setdefault(name, set())
         if name not in collector.spec.queues:
             return ""
-        items: list[QueueItem] = [
-            item for item in collector[name].items if item.key not in sent
-        ]
+        items: list[QueueItem] = [item for item in collector[name].items if item.key not in sent]
         sent.update(item.key for item in items)
         if not items:
             return ""
@@ -267,8 +268,13 @@ def _response(page: Page, content: HttpResponseBase, body: Any) -> StreamingHttp
 
 # -- the sync driver ---------------------------------------------------------------------------
 def sync_stream(
-    page: Page, content: HttpResponseBase, plan: StreamPlan, parts: list[_Part],
-    jobs: list[PanelJob], outcomes: Iterator[PanelOutcome], mode: str,
+    page: Page,
+    content: HttpResponseBase,
+    plan: StreamPlan,
+    parts: list[_Part],
+    jobs: list[PanelJob],
+    outcomes: Iterator[PanelOutcome],
+    mode: str,
 ) -> StreamingHttpResponse:
     streamer = Streamer(page, plan, parts, jobs)
 
@@ -304,8 +310,13 @@ def _html(streamer: Streamer, outcome: PanelOutcome) -> str:
 
 # -- the async driver --------------------------------------------------------------------------
 def async_stream(
-    page: Page, content: HttpResponseBase, plan: StreamPlan, parts: list[_Part],
-    jobs: list[PanelJob], sources: list[AsyncIterator[PanelOutcome]], mode: str,
+    page: Page,
+    content: HttpResponseBase,
+    plan: StreamPlan,
+    parts: list[_Part],
+    jobs: list[PanelJob],
+    sources: list[AsyncIterator[PanelOutcome]],
+    mode: str,
 ) -> StreamingHttpResponse:
     streamer = Streamer(page, plan, parts, jobs)
 

@@ -103,7 +103,7 @@ class _LayoutViewMixin:
 
     def get_layout_panels(self) -> Mapping[str, Panel | None] | None:
         """Per-view panel overrides for this request."""
-        return self.layout_panels  # type: ignore[return-value]
+        return self.layout_panels
 
     def get_layout_streaming(self, layout_class: type[Layout]) -> str | None:
         """The streaming mode for this request: ``layout_streaming``, else the layout's."""
@@ -116,7 +116,9 @@ class _LayoutViewMixin:
         overrides = self.get_layout_panels()
         if overrides:
             # as_view(layout_panels=...) and get_layout_panels() skip the class-time check.
-            overrides = normalise_panels(overrides, where=f"{type(self).__qualname__}.layout_panels")
+            overrides = normalise_panels(
+                overrides, where=f"{type(self).__qualname__}.layout_panels"
+            )
         return Page(
             request,
             layout_class,
@@ -149,7 +151,7 @@ class _LayoutViewMixin:
         self, inner: Callable[..., Any], request: HttpRequest, args: Any, kwargs: Any
     ) -> Any:
         page = self._page(request, is_async=True)
-        get_context = page.layout.get_layout_context
+        get_context: Any = page.layout.get_layout_context
         if is_async_callable(get_context):
             context = await get_context(request)
         elif getattr(get_context, "__func__", None) is Layout.get_layout_context:
@@ -243,7 +245,7 @@ class AsyncLayoutMixin(_LayoutViewMixin):
     """
 
     @classproperty
-    def view_is_async(cls) -> bool:  # noqa: N805 - Django's classproperty
+    def view_is_async(cls) -> bool:
         return True
 
     @classmethod

@@ -41,7 +41,8 @@ class PanelNode(Node):
         state = context.get(STATE_KEY)
         if state is not None and state.plan is not None and name not in state.html:
             # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
-            return mark_safe(state.plan.slot(name, self.fallback.render(context)))
+            marker: str = state.plan.slot(name, str(self.fallback.render(context)))
+            return mark_safe(marker)
         html = panel_html(context, name)
         if html.strip():
             return mark_safe(html)
@@ -156,7 +157,7 @@ def render_queue(context: template.Context, name: str | None, kind: str, tag: st
     if state is not None and state.plan is not None:
         if queue_name not in collector.spec.queues:
             raise collector.spec.unknown(queue_name)
-        return mark_safe(state.plan.queue(queue_name))
+        return mark_safe(str(state.plan.queue(queue_name)))
     return collector.render(queue_name, request)
 
 
