@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Warning, register
-from django.template import TemplateDoesNotExist
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 
 from dj_layouts.conf import SETTING_NAME, validation_errors
@@ -47,6 +47,8 @@ def _template_missing(name: str) -> bool:
         get_template(name)
     except TemplateDoesNotExist:
         return True
+    except TemplateSyntaxError:
+        return False  # it exists; rendering reports the syntax error with its line
     return False
 
 

@@ -30,17 +30,24 @@ _PANEL_ONLY = "_dj_layouts_panel_only"
 def _function_view(
     mixin: type, func: Callable[..., Any], attrs: dict[str, Any]
 ) -> Callable[..., Any]:
+    attrs = dict(attrs)
+    layout_class = attrs.pop("layout_class")
+    # Partials and callable objects have no __name__ of their own.
+    name = getattr(func, "__name__", None) or type(func).__name__
     view_class = type(
-        func.__name__,
+        name,
         (mixin, FunctionView),
         {
-            "__module__": func.__module__,
-            "__qualname__": f"{getattr(func, '__qualname__', func.__name__)}.view_class",
+            "__module__": getattr(func, "__module__", None) or __name__,
+            "__qualname__": f"{getattr(func, '__qualname__', name)}.view_class",
             "view_func": staticmethod(func),
             "view_is_async": is_async_callable(func),
             **attrs,
         },
     )
+    # Set after creation: the decorator has checked (and recorded) the reference already,
+    # and the class-creation check would record it a second time.
+    view_class.layout_class = layout_class  # type: ignore[attr-defined]
     view: Any = view_class.as_view()  # type: ignore[attr-defined]
     functools.update_wrapper(view, func)
     view.view_class = view_class  # update_wrapper copied func.__dict__ over it
@@ -57,7 +64,8 @@ def _make_decorator(
     want_async: bool,
 ) -> Callable[[F], F]:
     where = f"@{name}"
-    check_layout_reference(layout_class, where=where)
+    if not isinstance(layout_class, str):
+        check_layout_reference(layout_class, where=where)
     overrides = normalise_panels(panels, where=where)
     attrs: dict[str, Any] = {"layout_class": layout_class, "layout_panels": overrides}
     if streaming is not _UNSET:
@@ -82,6 +90,9 @@ def _make_decorator(
                 f"@async_layout needs an async view, and {describe(func)} is sync; use @layout "
                 "(or make it async def)."
             )
+        if isinstance(layout_class, str):
+            # Recorded per view, so that the system check names the view.
+            check_layout_reference(layout_class, where=f"{where} on {describe(func)}")
         return _function_view(mixin, func, attrs)  # type: ignore[return-value]
 
     return decorator

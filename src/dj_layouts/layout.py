@@ -65,17 +65,27 @@ class Layout:
     _queues: ClassVar[dict[str, RenderQueue]] = {}
     _queue_spec: ClassVar[QueueSpec] = QueueSpec("Layout", {})
     _executor: ClassVar[PanelExecutor | None] = None
+    _mutable_defaults: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.abstract = bool(cls.__dict__.get("abstract", False))
         name = cls.__qualname__
         cls._panels, cls._queues = _collect(cls)
-        cls.key = cls.__dict__.get("registry_key") or (
+        registry_key = cls.__dict__.get("registry_key")
+        if registry_key is not None and (not isinstance(registry_key, str) or not registry_key):
+            raise TypeError(
+                f"{name}.registry_key must be a non-empty str such as 'myapp.{cls.__name__}', "
+                f"not {registry_key!r}."
+            )
+        cls.key = registry_key or (
             f"{cls.__module__.split('.')[0]}.{cls.__name__}"
         )
         _validate(cls, name)
         cls._executor = coerce_executor(cls.executor, owner=name)
+        cls._mutable_defaults = not all(
+            _immutable(value) for value in cls.layout_context_defaults.values()
+        )
         cls._queue_spec = QueueSpec(cls.key, cls._queues)
         if not cls.abstract:
             _register(cls)
@@ -148,6 +158,12 @@ class Layout:
 _RESERVED = frozenset(name for name in vars(Layout) if not name.startswith("__")) | {CONTENT}
 
 
+def _immutable(value: Any) -> bool:
+    if isinstance(value, (str, bytes, int, float, complex, bool, type(None), frozenset)):
+        return True
+    return isinstance(value, tuple) and all(_immutable(item) for item in value)
+
+
 def _collect(cls: type[Layout]) -> tuple[dict[str, Panel], dict[str, RenderQueue]]:
     panels: dict[str, Panel] = {}
     queues: dict[str, RenderQueue] = {}
@@ -168,6 +184,11 @@ def _collect(cls: type[Layout]) -> tuple[dict[str, Panel], dict[str, RenderQueue
                     )
                 panels[attr] = value.bound(attr)
             elif isinstance(value, RenderQueue):
+                if attr in _RESERVED:
+                    raise TypeError(
+                        f"{klass.__qualname__}.{attr}: {attr!r} cannot be a queue name; "
+                        "it is a Layout attribute. Rename the queue."
+                    )
                 queues[attr] = value
                 value.__set_name__(klass, attr)
             elif attr in panels or attr in queues:

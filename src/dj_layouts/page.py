@@ -7,14 +7,15 @@ are thin shells: they call ``begin``, run the content view their own way, then
 
 from __future__ import annotations
 
+import copy
 import itertools
 import logging
 import traceback
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.http.response import HttpResponseBase
 from django.template.loader import get_template
 
@@ -28,6 +29,7 @@ from dj_layouts.executors import (
     PanelJob,
     PanelOutcome,
     SequentialExecutor,
+    coerce_executor,
     in_definition_order,
 )
 from dj_layouts.layout import CONTENT, Layout
@@ -61,6 +63,21 @@ def merge_panels(
         else:
             panels[name] = panel
     return list(panels.values())
+
+
+def layout_executor(layout_class: type[Layout]) -> PanelExecutor | None:
+    """The executor ``Layout.executor`` declares, even if it was changed after class creation.
+
+    Tests swap it (``mock.patch.object(MyLayout, "executor", SequentialExecutor())``);
+    the instance made at class creation is reused while the declaration is unchanged.
+    """
+    declared = layout_class.executor
+    executor = layout_class._executor
+    if declared is executor or (declared is not None and declared is type(executor)):
+        return executor
+    executor = coerce_executor(declared, owner=layout_class.__qualname__)
+    layout_class._executor = executor
+    return executor
 
 
 class PageState:
@@ -105,7 +122,7 @@ class Page:
         self.is_async = is_async
         self.detect_partials = detect_partials
         self.streaming = streaming
-        self.executor: PanelExecutor = layout_class._executor or (
+        self.executor: PanelExecutor = layout_executor(layout_class) or (
             _DEFAULT_ASYNC if is_async else _DEFAULT_SYNC
         )
         self._eager: Iterator[PanelOutcome] | AsyncIterator[PanelOutcome] | None = None
@@ -113,18 +130,25 @@ class Page:
         self._eager_names: frozenset[str] = frozenset()
 
     # -- step 1: before the content view ------------------------------------------
-    def begin(self, layout_context: Mapping[str, Any]) -> None:
-        """Mark the request and give it its layout context and queues."""
+    def begin(self) -> None:
+        """Mark the request and give it its layout context (the defaults) and queues."""
         request = self.request
         request.layout_role = MAIN  # type: ignore[attr-defined]
         request.is_layout_partial = (  # type: ignore[attr-defined]
             self.detect_partials and detection.wants_partial(request, self.layout_class)
         )
         request.layout_key = self.layout_class.key  # type: ignore[attr-defined]
-        context = LayoutContext(self.layout_class.layout_context_defaults)
-        context.update(layout_context)
-        request.layout_context = context  # type: ignore[attr-defined]
         request.layout_queues = QueueCollector.for_layout(self.layout_class)  # type: ignore[attr-defined]
+        defaults = self.layout_class.layout_context_defaults
+        if self.layout_class._mutable_defaults:
+            # A view appending to a default list must not change it for later requests.
+            defaults = copy.deepcopy(defaults)
+        request.layout_context = LayoutContext(defaults)  # type: ignore[attr-defined]
+
+    def add_context(self, extra: Mapping[str, Any]) -> None:
+        """Merge what ``Layout.get_layout_context()`` returned over the defaults."""
+        if extra:
+            self.request.layout_context.update(extra)  # type: ignore[attr-defined]
 
     def eager_jobs(self) -> list[PanelJob]:
         if not self.executor.concurrent or getattr(self.request, "is_layout_partial", False):
@@ -167,10 +191,11 @@ class Page:
     def jobs(self, indexed: list[tuple[int, Panel]]) -> list[PanelJob]:
         request = self.request
         snapshot = FrozenLayoutContext(request.layout_context)  # type: ignore[attr-defined]
+        empty_post = QueryDict()  # immutable: the panels of this page can share it
         jobs = []
         for index, panel in indexed:
             if panel.should_render(snapshot):
-                jobs.append(self._job(index, panel, snapshot))
+                jobs.append(self._job(index, panel, snapshot, empty_post))
         return jobs
 
     def remaining_jobs(self) -> list[PanelJob]:
@@ -178,11 +203,17 @@ class Page:
             [(i, p) for i, p in enumerate(self.panels) if p.name not in self._eager_names]
         )
 
-    def _job(self, index: int, panel: Panel, snapshot: FrozenLayoutContext) -> PanelJob:
+    def _job(
+        self, index: int, panel: Panel, snapshot: FrozenLayoutContext, empty_post: QueryDict
+    ) -> PanelJob:
         name = panel.name or "?"
         queues = QueueCollector.for_layout(self.layout_class)
         panel_request = make_panel_request(
-            self.request, panel_name=name, layout_context=snapshot, queues=queues
+            self.request,
+            panel_name=name,
+            layout_context=snapshot,
+            queues=queues,
+            empty_post=empty_post,
         )
         cache: PanelCache | None = None
         if panel.cache is not None:
@@ -213,12 +244,18 @@ class Page:
             except Exception as exc:
                 return failed(exc)
 
-        def probe() -> PanelOutcome | None:
+        def probe_cache() -> PanelOutcome | None:
             try:
                 html = cache.probe() if cache is not None else None
             except Exception:
                 return None  # the full run will report it
             return None if html is None else done(html)
+
+        probe: Callable[[], PanelOutcome | None] | None = None
+        if cache is not None:
+            probe = probe_cache
+        elif not panel.source.blocking:
+            probe = run  # literal HTML: ready at once, no thread or task needed
 
         return PanelJob(
             index=index,
@@ -228,7 +265,7 @@ class Page:
             run=run,
             arun=arun,
             timed_out=failed,
-            probe=probe if cache is not None else None,
+            probe=probe,
         )
 
     # -- steps 4 and 5: assemble ------------------------------------------------------
@@ -365,7 +402,11 @@ class Page:
         if self._eager is not None:
             outcomes.extend([outcome async for outcome in self._eager])  # type: ignore[union-attr]
         # Templates may touch the database (request.user, lazy querysets): off the loop.
-        return await sync_to_async(self.assemble)(response, outcomes)
+        return await _assemble_off_loop(self, response, outcomes)
+
+
+# Made once: building a SyncToAsync costs more than the page's own bookkeeping.
+_assemble_off_loop = sync_to_async(Page.assemble)
 
 
 def _render_response(response: HttpResponseBase) -> None:

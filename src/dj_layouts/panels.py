@@ -69,6 +69,9 @@ class Source:
     """One kind of panel source. ``render`` returns HTML or raises."""
 
     is_async = False
+    #: False when rendering cannot block (literal HTML): executors then skip the
+    #: worker thread or task, which would cost far more than the render itself.
+    blocking = True
 
     def render(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         raise NotImplementedError
@@ -88,6 +91,8 @@ class Source:
 
 
 class EmptySource(Source):
+    blocking = False
+
     def render(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         return ""
 
@@ -99,6 +104,8 @@ class EmptySource(Source):
 
 
 class LiteralSource(Source):
+    blocking = False
+
     def __init__(self, html: str) -> None:
         self.html = mark_safe(html)
 
@@ -164,8 +171,10 @@ class UrlSource(Source):
     def resolve(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
         """The view, args and kwargs behind the URL name, for the current URLconf."""
         urlconf = get_urlconf() or settings.ROOT_URLCONF
+        key: tuple[Any, ...] | None
         try:
             key = (urlconf, self.url_name, tuple(sorted(self.context.items())))
+            hash(key)
         except TypeError:  # unhashable or unorderable context values
             key = None
         if key is not None and key in _url_cache:
@@ -228,6 +237,7 @@ class ListSource(Source):
         self.join = join
         # Mixed lists run as sync panels (a worker thread; async items get a loop there).
         self.is_async = bool(items) and all(item.is_async for item in items)
+        self.blocking = any(item.blocking for item in items)
 
     def render(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         return mark_safe(
@@ -429,10 +439,6 @@ class ConditionalPanel(Panel):
         except Exception:
             logger.exception("The condition of panel %r raised; the panel is skipped.", self.name)
             return False
-
-
-def _panel_from(value: Any, name: str) -> Panel:
-    return (value if isinstance(value, Panel) else Panel(value)).bound(name)
 
 
 def resolve_panel_source(

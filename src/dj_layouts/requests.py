@@ -27,12 +27,14 @@ def make_panel_request(
     panel_name: str,
     layout_context: FrozenLayoutContext,
     queues: QueueCollector,
+    empty_post: QueryDict | None = None,
 ) -> HttpRequest:
     """A GET copy of ``request`` for one panel.
 
     The copy shares what middleware attached (``user``, ``session``, ...) but has
     its own ``META``, ``COOKIES`` and attributes, so a panel cannot change the main
     request or another panel's. The main request's body is never parsed for it.
+    ``empty_post`` lets the panels of one page share one immutable, empty ``POST``.
     """
     panel = object.__new__(type(request))
     attrs = request.__dict__.copy()
@@ -42,8 +44,9 @@ def make_panel_request(
     attrs.update(
         method="GET",
         META=meta,
+        environ=meta,  # WSGIRequest.environ is META itself
         COOKIES=dict(request.COOKIES),
-        _post=QueryDict(),
+        _post=QueryDict() if empty_post is None else empty_post,
         _files=MultiValueDict(),
         _body=b"",
         _stream=BytesIO(),
@@ -54,5 +57,5 @@ def make_panel_request(
         layout_context=layout_context,
         layout_queues=queues,
     )
-    panel.__dict__.update(attrs)
+    panel.__dict__ = attrs
     return panel

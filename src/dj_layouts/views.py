@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 from django.utils.functional import classproperty
@@ -142,7 +142,12 @@ class _LayoutViewMixin:
         self, inner: Callable[..., Any], request: HttpRequest, args: Any, kwargs: Any
     ) -> Any:
         page = self._page(request, is_async=False)
-        page.begin(page.layout.get_layout_context(request))
+        page.begin()
+        get_context: Any = page.layout.get_layout_context
+        if is_async_callable(get_context):
+            page.add_context(async_to_sync(get_context)(request))
+        else:
+            page.add_context(get_context(request))
         page.start_eager()
         response = inner(request, *args, **kwargs)
         return page.finish(response)
@@ -151,14 +156,12 @@ class _LayoutViewMixin:
         self, inner: Callable[..., Any], request: HttpRequest, args: Any, kwargs: Any
     ) -> Any:
         page = self._page(request, is_async=True)
+        page.begin()
         get_context: Any = page.layout.get_layout_context
         if is_async_callable(get_context):
-            context = await get_context(request)
-        elif getattr(get_context, "__func__", None) is Layout.get_layout_context:
-            context = {}
-        else:
-            context = await sync_to_async(get_context)(request)
-        page.begin(context)
+            page.add_context(await get_context(request))
+        elif getattr(get_context, "__func__", None) is not Layout.get_layout_context:
+            page.add_context(await sync_to_async(get_context)(request))
         page.astart_eager()
         try:
             if self._content_is_async(request):

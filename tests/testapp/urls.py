@@ -12,3 +12,11 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("empty/", views.empty, name="empty"),
 ]
+
+# Render queues (tests/test_queues.py).
+from tests.testapp import queue_views  # noqa: E402
+
+urlpatterns += [
+    path("queues/sync/", queue_views.sync_page, name="queues-sync"),
+    path("queues/async/", queue_views.async_page, name="queues-async"),
+]

@@ -1,0 +1,275 @@
+"""System checks: configuration errors reported at start-up, with exact messages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import checks
+from django.http import HttpResponse
+from django.test import override_settings
+from django.urls import NoReverseMatch, include, path, reverse
+from django.views import View
+
+from dj_layouts import ConditionalPanel, Layout, LayoutMixin, Panel, layout
+from dj_layouts.checks import check_layout_references, check_layouts, check_settings
+from dj_layouts.conf import DEFAULTS
+
+
+def word_view(request, word):
+    return HttpResponse(word)
+
+
+urlpatterns = [
+    path("checks/", include(([path("word/<str:word>/", word_view, name="word")], "checks"))),
+    path("", include("tests.testapp.urls")),
+]
+
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.usefixtures("restore_layout_registry")]
+
+
+def _about(messages, layout_class):
+    """The messages about one layout (other tests' layouts may be registered too)."""
+    return [message for message in messages if message.obj is layout_class]
+
+
+def _ids(messages):
+    return sorted(message.id for message in messages if message.id.startswith("dj_layouts."))
+
+
+# -- E001: settings ---------------------------------------------------------------------
+def test_valid_settings_pass():
+    with override_settings(DJ_LAYOUTS={"DEBUG_ERRORS": True}):
+        assert check_settings() == []
+
+
+def test_bad_settings_are_e001():
+    with override_settings(DJ_LAYOUTS={"NOPE": 1, "CACHE_ENABLED": "yes"}):
+        messages = check_settings()
+    known = ", ".join(sorted(DEFAULTS))
+    assert messages == [
+        checks.Error(
+            f"DJ_LAYOUTS['NOPE'] is not a known setting. Known settings: {known}.",
+            hint="Fix the DJ_LAYOUTS setting.",
+            id="dj_layouts.E001",
+        ),
+        checks.Error(
+            "DJ_LAYOUTS['CACHE_ENABLED'] must be True or False, not 'yes'.",
+            hint="Fix the DJ_LAYOUTS setting.",
+            id="dj_layouts.E001",
+        ),
+    ]
+
+
+def test_bad_settings_through_run_checks():
+    with override_settings(DJ_LAYOUTS={"HTMX_COOKIE_NAME": ""}):
+        messages = checks.run_checks()
+    assert [m for m in messages if m.id == "dj_layouts.E001"] == [
+        checks.Error(
+            "DJ_LAYOUTS['HTMX_COOKIE_NAME'] must be a cookie name, not ''.",
+            hint="Fix the DJ_LAYOUTS setting.",
+            id="dj_layouts.E001",
+        )
+    ]
+
+
+# -- E002: unregistered layout references ------------------------------------------------
+def test_an_unregistered_string_reference_is_e002():
+    @layout("nowhere.MissingLayout")
+    def view(request):
+        return HttpResponse("x")
+
+    class MissingKeyView(LayoutMixin, View):
+        layout_class = "nowhere.OtherMissingLayout"
+
+    known = ", ".join(sorted(Layout.registry))
+    hint = (
+        f"Registered layouts: {known}. Define the layout in <app>/layouts.py or fix the key "
+        "(it is '<app_label>.<ClassName>')."
+    )
+    messages = [m for m in check_layout_references() if "nowhere." in m.msg]
+    assert messages == [
+        checks.Error(
+            "@layout on tests.test_checks.test_an_unregistered_string_reference_is_e002."
+            "<locals>.view refers to the layout 'nowhere.MissingLayout', which is not registered.",
+            hint=hint,
+            id="dj_layouts.E002",
+        ),
+        checks.Error(
+            "test_an_unregistered_string_reference_is_e002.<locals>.MissingKeyView.layout_class "
+            "refers to the layout 'nowhere.OtherMissingLayout', which is not registered.",
+            hint=hint,
+            id="dj_layouts.E002",
+        ),
+    ]
+
+
+def test_a_reference_that_gets_registered_later_passes():
+    @layout("tests.ChecksLateLayout")
+    def view(request):
+        return HttpResponse("x")
+
+    assert [m.msg for m in check_layout_references() if "ChecksLateLayout" in m.msg] == [
+        "@layout on tests.test_checks.test_a_reference_that_gets_registered_later_passes."
+        "<locals>.view refers to the layout 'tests.ChecksLateLayout', which is not registered."
+    ]
+
+    class ChecksLateLayout(Layout):
+        template = "testapp/core/other.html"
+
+    assert [m for m in check_layout_references() if "ChecksLateLayout" in m.msg] == []
+
+
+# -- layouts: E003, W001, E004, E005, W002 ------------------------------------------------
+def test_a_sound_layout_has_no_messages():
+    class SoundLayout(Layout):
+        template = "testapp/core/slots.html"
+        url = Panel("checks:word", context={"word": "x"})
+        plain = Panel("testapp:sidebar")
+        tpl = Panel(template="testapp/core/panel.html")
+        literal = Panel("<p>x</p>")
+        maybe = ConditionalPanel("<p>x</p>", condition="object.flag")
+
+    assert _about(check_layouts(), SoundLayout) == []
+
+
+def test_a_missing_layout_template_is_e003():
+    class NoFileLayout(Layout):
+        template = "testapp/core/no-such-layout.html"
+
+    assert _about(check_layouts(), NoFileLayout) == [
+        checks.Error(
+            "Layout tests.NoFileLayout uses the template 'testapp/core/no-such-layout.html', "
+            "which cannot be found.",
+            hint="Check the name, or add the template to a templates directory.",
+            obj=NoFileLayout,
+            id="dj_layouts.E003",
+        )
+    ]
+
+
+def test_a_missing_error_template_is_w001():
+    class NoErrorFileLayout(Layout):
+        template = "testapp/core/slots.html"
+        error_template = "testapp/core/no-such-error.html"
+
+    assert _about(check_layouts(), NoErrorFileLayout) == [
+        checks.Warning(
+            "Layout tests.NoErrorFileLayout has error_template 'testapp/core/no-such-error.html', "
+            "which cannot be found; failed panels will render empty.",
+            obj=NoErrorFileLayout,
+            id="dj_layouts.W001",
+        )
+    ]
+
+
+def test_a_url_panel_that_cannot_be_reversed_is_e004():
+    class BadUrlLayout(Layout):
+        template = "testapp/core/slots.html"
+        namespace = Panel("nowhere:sidebar")
+        name = Panel("checks:nothing")
+        args = Panel("checks:word")
+
+    with pytest.raises(NoReverseMatch) as missing_name:
+        reverse("checks:nothing")
+    with pytest.raises(NoReverseMatch) as missing_args:
+        reverse("checks:word")
+    hint = "Check the URL name (with its namespace) and the panel's context=."
+    assert _about(check_layouts(), BadUrlLayout) == [
+        checks.Error(
+            "Panel 'namespace' of layout tests.BadUrlLayout: Panel URL name 'nowhere:sidebar' "
+            "cannot be reversed: 'nowhere' is not a registered namespace",
+            hint=hint,
+            obj=BadUrlLayout,
+            id="dj_layouts.E004",
+        ),
+        checks.Error(
+            "Panel 'name' of layout tests.BadUrlLayout: Panel URL name 'checks:nothing' "
+            f"cannot be reversed: {missing_name.value}",
+            hint=hint,
+            obj=BadUrlLayout,
+            id="dj_layouts.E004",
+        ),
+        checks.Error(
+            "Panel 'args' of layout tests.BadUrlLayout: Panel URL name 'checks:word' "
+            f"cannot be reversed: {missing_args.value}",
+            hint=hint,
+            obj=BadUrlLayout,
+            id="dj_layouts.E004",
+        ),
+    ]
+
+
+def test_a_url_panel_whose_context_does_not_fit_is_e004():
+    class BadContextLayout(Layout):
+        template = "testapp/core/slots.html"
+        word = Panel("checks:word", context={"wrod": "typo"})
+
+    with pytest.raises(NoReverseMatch) as django_error:
+        reverse("checks:word")
+    assert [m.msg for m in _about(check_layouts(), BadContextLayout)] == [
+        "Panel 'word' of layout tests.BadContextLayout: Panel URL name 'checks:word' cannot be "
+        f"reversed with the panel context {{'wrod': 'typo'}}: {django_error.value}"
+    ]
+
+
+def test_a_missing_panel_template_is_e005():
+    class NoPanelFileLayout(Layout):
+        template = "testapp/core/slots.html"
+        side = Panel(template="testapp/core/no-such-panel.html")
+
+    assert _about(check_layouts(), NoPanelFileLayout) == [
+        checks.Error(
+            "Panel 'side' of layout tests.NoPanelFileLayout renders the template "
+            "'testapp/core/no-such-panel.html', which cannot be found.",
+            obj=NoPanelFileLayout,
+            id="dj_layouts.E005",
+        )
+    ]
+
+
+def test_an_eager_conditional_panel_with_a_context_lookup_is_w002():
+    class EagerLookupLayout(Layout):
+        template = "testapp/core/slots.html"
+        maybe = ConditionalPanel("<p>x</p>", condition="object.flag", eager=True)
+        fine = ConditionalPanel("<p>x</p>", condition=lambda context: True, eager=True)
+
+    assert _about(check_layouts(), EagerLookupLayout) == [
+        checks.Warning(
+            "Panel 'maybe' of layout tests.EagerLookupLayout is eager and its condition looks up "
+            "'object.flag' in the layout context, which it sees before the content view runs.",
+            hint="Make the condition independent of what the content view sets, "
+            "or drop eager=True.",
+            obj=EagerLookupLayout,
+            id="dj_layouts.W002",
+        )
+    ]
+
+
+def test_a_layout_template_with_a_syntax_error_does_not_crash_the_checks():
+    class SyntaxErrorLayout(Layout):
+        template = "testapp/core/syntax-error.html"
+
+    assert _about(check_layouts(), SyntaxErrorLayout) == []
+
+
+def test_layout_messages_through_run_checks():
+    class EverythingWrongLayout(Layout):
+        template = "testapp/core/no-such-layout.html"
+        error_template = "testapp/core/no-such-error.html"
+        url = Panel("nowhere:x")
+        tpl = Panel(template="testapp/core/no-such-panel.html")
+
+    messages = _about(checks.run_checks(), EverythingWrongLayout)
+    assert _ids(messages) == [
+        "dj_layouts.E003",
+        "dj_layouts.E004",
+        "dj_layouts.E005",
+        "dj_layouts.W001",
+    ]
+
+
+def test_the_test_projects_own_layouts_pass_the_checks():
+    from tests.testapp.layouts import OtherLayout, SiteLayout
+
+    messages = check_layouts()
+    assert _about(messages, SiteLayout) == []
+    assert _about(messages, OtherLayout) == []
