@@ -598,3 +598,50 @@ def test_layout_class_attributes_are_used_by_a_decorated_view(rf):
     assert (
         view(rf.get("/v/")).content.decode().startswith("a=A|b=|c=C|proc=from-processor|path=/v/|")
     )
+
+
+def test_mutable_context_defaults_are_copied_for_each_request(rf):
+    from django.http import HttpResponse
+
+    from dj_layouts import layout
+
+    class CrumbLayout(Layout):
+        template = "testapp/other.html"
+        layout_context_defaults = {"breadcrumbs": [("Home", "/")]}
+
+    @layout(CrumbLayout)
+    def page(request):
+        request.layout_context["breadcrumbs"].append(("Page", "/page/"))
+        return HttpResponse(str(len(request.layout_context["breadcrumbs"])))
+
+    page(rf.get("/"))
+    page(rf.get("/"))
+    assert CrumbLayout.layout_context_defaults == {"breadcrumbs": [("Home", "/")]}
+
+
+def test_a_queue_cannot_take_a_layout_attribute_name():
+    from dj_layouts import ScriptQueue
+
+    with pytest.raises(TypeError) as excinfo:
+
+        class Clash(Layout):
+            template = "x.html"
+            resolve = ScriptQueue()
+
+    assert excinfo.value.args == (
+        "test_a_queue_cannot_take_a_layout_attribute_name.<locals>.Clash.resolve: 'resolve' "
+        "cannot be a queue name; it is a Layout attribute. Rename the queue.",
+    )
+
+
+def test_registry_key_must_be_a_string():
+    with pytest.raises(TypeError) as excinfo:
+
+        class Keyed(Layout):
+            template = "x.html"
+            registry_key = 42
+
+    assert excinfo.value.args == (
+        "test_registry_key_must_be_a_string.<locals>.Keyed.registry_key must be a non-empty "
+        "str such as 'myapp.Keyed', not 42.",
+    )
