@@ -58,6 +58,7 @@ def test_panel_error_fields():
         "source",
         "exception",
         "traceback_str",
+        "status_code",
     ]
     assert (error.panel_name, error.source, error.exception, error.traceback_str) == (
         "sidebar",

@@ -29,7 +29,12 @@ from dj_layouts.queues import (
     add_style,
     add_to_queue,
 )
-from dj_layouts.shortcuts import async_render_with_layout, render_with_layout
+from dj_layouts.shortcuts import (
+    async_render_error_page,
+    async_render_with_layout,
+    render_error_page,
+    render_with_layout,
+)
 from dj_layouts.views import AsyncLayoutMixin, LayoutMixin, PanelOnlyMixin
 
 __version__ = "0.1.0"
@@ -60,11 +65,13 @@ __all__ = [
     "add_style",
     "add_to_queue",
     "async_layout",
+    "async_render_error_page",
     "async_render_with_layout",
     "async_resolve_panel_source",
     "cache",
     "layout",
     "panel_only",
+    "render_error_page",
     "render_with_layout",
     "resolve_panel_source",
 ]

@@ -1,30 +1,38 @@
 """Partial detection and HTMX smart routing.
 
-Detectors (``DJ_LAYOUTS["PARTIAL_DETECTORS"]``) say, before the content view
-runs, whether a request wants only the content. The final decision is made
-after the view ran, so a view can still ask for the full page with
-``request.dj_layouts_force_full = True``.
+Detectors (``DJ_LAYOUTS["PARTIAL_DETECTORS"]``) say whether a request wants only
+the content view's response. Smart routing narrows that for HTMX requests: only
+a page showing the same layout can take a partial. Both are settled before the
+content view runs, so ``request.is_layout_partial`` is right while it runs; the
+view may still ask for the full page with ``request.dj_layouts_force_full = True``,
+which is honoured after it returns.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
-from dj_layouts.conf import get_settings
+from dj_layouts.conf import LayoutSettings, get_settings
+from dj_layouts.layout import Layout
 
 if TYPE_CHECKING:
     from dj_layouts.page import Page
 
 logger = logging.getLogger("dj_layouts")
 
-#: The request header that names the layout of the page a request comes from.
+#: The request header naming the layout (registry key) of the page a request comes from.
 LAYOUT_HEADER = "DJ-Layout"
+
+# request.META spellings, read directly: request.headers builds a dict of every header.
+_HX_REQUEST = "HTTP_HX_REQUEST"
+_HX_RESTORE = "HTTP_HX_HISTORY_RESTORE_REQUEST"
 _LAYOUT_META = "HTTP_DJ_LAYOUT"
 
 
@@ -35,55 +43,73 @@ def never_detector(request: HttpRequest) -> bool:
 
 def htmx_detector(request: HttpRequest) -> bool:
     """Partial for HTMX requests (``HX-Request: true``)."""
-    return request.headers.get("HX-Request") == "true"
+    return request.META.get(_HX_REQUEST) == "true"
+
+
+# A detector that reads request headers lists them here, so every response of a
+# layout view says ``Vary`` on them. A history restore also carries HX-Request and
+# gets the full page, so the cache must tell it apart too.
+htmx_detector.vary_headers = ("HX-Request", "HX-History-Restore-Request")  # type: ignore[attr-defined]
 
 
 def query_param_detector(request: HttpRequest) -> bool:
-    """Partial when the query string has ``_partial=1`` (or ``true``)."""
+    """Partial when the query string has ``_partial=1`` (or ``_partial=true``)."""
     return request.GET.get("_partial") in ("1", "true")
 
 
-_HEADER_DETECTORS = frozenset({htmx_detector})
-
-
 def is_partial_request(request: HttpRequest) -> bool:
-    """Run the configured detectors in order; the first that says True wins."""
+    """Whether the configured detectors call ``request`` partial: the first True wins.
+
+    A detector that raises counts as False and is logged at WARNING, unless
+    ``DETECTOR_RAISE_EXCEPTIONS`` is True.
+    """
     conf = get_settings()
-    for detector in conf.detectors:
+    for path, detector in zip(conf.PARTIAL_DETECTORS, conf.detectors, strict=True):
         try:
             if detector(request):
                 return True
-        except Exception:
+        except Exception as exc:
             if conf.DETECTOR_RAISE_EXCEPTIONS:
                 raise
             logger.warning(
-                "Partial detector %s raised; it counts as False.",
-                getattr(detector, "__qualname__", detector), exc_info=True,
+                "Partial detector %s raised %s: %s; it counts as False. Set "
+                "DJ_LAYOUTS['DETECTOR_RAISE_EXCEPTIONS'] = True to let it propagate.",
+                path,
+                type(exc).__name__,
+                exc,
+                exc_info=True,
             )
     return False
 
 
 def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    return request.META.get(_HX_REQUEST) == "true"
+
+
+def _is_history_restore(request: HttpRequest) -> bool:
+    return request.META.get(_HX_RESTORE) == "true"
 
 
 def current_layout(request: HttpRequest) -> str | None:
-    """The layout key of the page the request came from: header first, then cookie."""
-    header = request.META.get(_LAYOUT_META)
-    if header:
-        return str(header)
-    return request.COOKIES.get(get_settings().HTMX_COOKIE_NAME)
+    """The registry key of the layout the requesting page shows, when it is known.
+
+    The ``DJ-Layout`` request header (one per tab) wins over the layout-tracking
+    cookie (one per browser). A value that names no registered layout is ignored.
+    """
+    key = request.META.get(_LAYOUT_META) or request.COOKIES.get(get_settings().HTMX_COOKIE_NAME)
+    return key if key in Layout.registry else None
 
 
-def _vary(request: HttpRequest, response: HttpResponseBase) -> None:
+def wants_partial(request: HttpRequest, layout_class: type[Layout]) -> bool:
+    """Whether ``request`` gets only the content view's response (decided before it runs)."""
     conf = get_settings()
-    headers = []
-    if conf.HTMX_SMART_ROUTING or any(d in _HEADER_DETECTORS for d in conf.detectors):
-        headers.append("HX-Request")
-    if conf.HTMX_SMART_ROUTING:
-        headers += [LAYOUT_HEADER, "Cookie"]
-    if headers:
-        patch_vary_headers(response, headers)
+    if not conf.detectors or _is_history_restore(request):
+        return False
+    if not is_partial_request(request):
+        return False
+    if conf.HTMX_SMART_ROUTING and _is_htmx(request):
+        return current_layout(request) == layout_class.key
+    return True
 
 
 def partial_response(page: Page, response: HttpResponseBase) -> HttpResponseBase | None:
@@ -91,48 +117,85 @@ def partial_response(page: Page, response: HttpResponseBase) -> HttpResponseBase
     request = page.request
     if not getattr(request, "is_layout_partial", False):
         return None
-    full = (
-        getattr(request, "dj_layouts_force_full", False)
-        or request.headers.get("HX-History-Restore-Request") == "true"
-    )
-    conf = get_settings()
-    if not full and conf.HTMX_SMART_ROUTING and _is_htmx(request):
-        full = current_layout(request) != page.layout_class.key
-    if full:
-        # Detected as partial, answered in full: an HTMX caller must swap the body.
+    if getattr(request, "dj_layouts_force_full", False):
         request.is_layout_partial = False  # type: ignore[attr-defined]
-        request._dj_layouts_swap_body = True  # type: ignore[attr-defined]
         return None
+    conf = get_settings()
     if conf.HTMX_SMART_ROUTING and _is_htmx(request):
         response["HX-Retarget"] = conf.HTMX_CONTENT_TARGET
-    _vary(request, response)
+    patch_vary(response)
     return response
 
 
 def mark_full_page(page: Page, response: HttpResponseBase) -> None:
-    """Routing headers and the layout-tracking cookie on a full page."""
+    """Routing headers, the layout-tracking cookie and ``Vary`` on a full page."""
     request = page.request
     conf = get_settings()
-    swap_body = conf.HTMX_SMART_ROUTING or getattr(request, "_dj_layouts_swap_body", False)
     if (
-        swap_body
-        and _is_htmx(request)
-        and request.headers.get("HX-History-Restore-Request") != "true"
+        _is_htmx(request)
+        and not _is_history_restore(request)
+        and (conf.HTMX_SMART_ROUTING or getattr(request, "dj_layouts_force_full", False))
     ):
-        # A full page for an HTMX request (another layout, or forced): swap the body.
+        # The requesting page shows another layout, or the view wants a fresh page:
+        # the whole body changes, whatever the requesting element targeted.
         response["HX-Retarget"] = "body"
         response["HX-Reswap"] = "outerHTML"
-    if conf.HTMX_SMART_ROUTING:
+    key = page.layout_class.key
+    if conf.HTMX_SMART_ROUTING and request.COOKIES.get(conf.HTMX_COOKIE_NAME) != key:
         response.set_cookie(
             conf.HTMX_COOKIE_NAME,
-            page.layout_class.key,
+            key,
             domain=conf.HTMX_COOKIE_DOMAIN,
-            samesite="Lax",
+            secure=request.is_secure(),
             httponly=True,
+            samesite="Lax",
         )
-    _vary(request, response)
+    patch_vary(response)
+
+
+_vary_memo: tuple[LayoutSettings | None, tuple[str, ...], str] = (None, (), "")
+
+
+def vary_headers() -> tuple[str, ...]:
+    """The request headers every response of a layout view varies on, per the settings."""
+    return _vary()[0]
+
+
+def _vary() -> tuple[tuple[str, ...], str]:
+    global _vary_memo
+    conf = get_settings()
+    memo_conf, headers, joined = _vary_memo
+    if memo_conf is not conf:
+        found: list[str] = []
+        for detector in conf.detectors:
+            found.extend(_detector_vary_headers(detector))
+        if conf.HTMX_SMART_ROUTING:
+            found.extend(["HX-Request", "HX-History-Restore-Request", LAYOUT_HEADER, "Cookie"])
+        headers = tuple(dict.fromkeys(found))
+        joined = ", ".join(headers)
+        _vary_memo = (conf, headers, joined)
+    return headers, joined
+
+
+def _detector_vary_headers(detector: Any) -> Sequence[str]:
+    headers = getattr(detector, "vary_headers", ())
+    return (headers,) if isinstance(headers, str) else tuple(headers)
+
+
+def patch_vary(response: Any) -> Any:
+    """Add the ``Vary`` headers the settings call for to ``response``; returns it."""
+    if isinstance(response, HttpResponseBase):
+        headers, joined = _vary()
+        if not headers:
+            pass
+        elif "Vary" in response:
+            patch_vary_headers(response, headers)
+        else:
+            # The usual case, several times cheaper than patch_vary_headers().
+            response["Vary"] = joined
+    return response
 
 
 def hx_headers_attr(layout_key: str) -> str:
-    """The ``hx-headers`` attribute value that names the layout for per-tab routing."""
+    """The ``hx-headers`` value that names the layout, for per-tab routing."""
     return json.dumps({LAYOUT_HEADER: layout_key})

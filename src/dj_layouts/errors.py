@@ -13,6 +13,13 @@ class PanelError:
     source: object
     exception: BaseException
     traceback_str: str = ""
+    #: The status a panel view answered with, when that was the problem (403, 404...).
+    status_code: int | None = None
+
+    @property
+    def is_http_error(self) -> bool:
+        """Whether the panel answered with a non-200 status (rather than raising)."""
+        return self.status_code is not None
 
 
 class PanelRenderError(Exception):
@@ -37,3 +44,7 @@ class PanelTimeout(TimeoutError):
 
 class PanelResponseError(Exception):
     """A panel view answered with something that cannot fill a slot."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code

@@ -142,10 +142,14 @@ _shared: tuple[int, ThreadPoolExecutor] | None = None
 _shared_lock = threading.Lock()
 
 
+# Read once: os.cpu_count() is a system call, and this runs for every page.
+_DEFAULT_WORKERS = max(32, (os.cpu_count() or 1) + 4)
+
+
 def shared_pool() -> ThreadPoolExecutor:
     """The pool sync panels share (size: ``DJ_LAYOUTS["SYNC_PANEL_WORKERS"]``, default 32)."""
     global _shared
-    size = get_settings().SYNC_PANEL_WORKERS or max(32, (os.cpu_count() or 1) + 4)
+    size = get_settings().SYNC_PANEL_WORKERS or _DEFAULT_WORKERS
     with _shared_lock:
         if _shared is None or _shared[0] != size:
             old = _shared
@@ -255,20 +259,32 @@ class _PooledExecutor(PanelExecutor):
                     yield job.timed_out()
 
     # -- async views ------------------------------------------------------
-    async def _one(self, job: PanelJob, pool: ThreadPoolExecutor) -> PanelOutcome:
-        outcome = job.probe()
-        if outcome is not None:
-            return outcome
+    async def _one(self, job: PanelJob, pool: ThreadPoolExecutor | None) -> PanelOutcome:
         if job.is_async:
             return await _with_timeout(job, job.arun())
+        assert pool is not None  # astart gives every sync job a pool
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(pool, contextvars.copy_context().run, run_in_worker, job)
         return await _with_timeout(job, future)
 
     def astart(self, jobs: Sequence[PanelJob]) -> AsyncIterator[PanelOutcome]:
-        pool = self.pool()
         loop = asyncio.get_running_loop()
-        return TaskStream([loop.create_task(self._one(job, pool)) for job in jobs])
+        ready: list[PanelOutcome] = []
+        tasks: list[asyncio.Task[PanelOutcome]] = []
+        pool: ThreadPoolExecutor | None = None
+        for job in jobs:
+            # A cache hit or literal HTML is ready now: no task, no thread.
+            outcome = job.probe()
+            if outcome is not None:
+                ready.append(outcome)
+                continue
+            if job.is_async and job.timeout is None:
+                tasks.append(loop.create_task(job.arun()))
+                continue
+            if pool is None and not job.is_async:
+                pool = self.pool()
+            tasks.append(loop.create_task(self._one(job, pool)))
+        return TaskStream(tasks, ready)
 
 
 class TaskStream:
@@ -278,9 +294,12 @@ class TaskStream:
     does not reach its ``finally``, and eager panels may be dropped unread.
     """
 
-    def __init__(self, tasks: list[asyncio.Task[PanelOutcome]]) -> None:
+    def __init__(
+        self, tasks: list[asyncio.Task[PanelOutcome]], ready: Sequence[PanelOutcome] = ()
+    ) -> None:
         self._pending: set[asyncio.Task[PanelOutcome]] = set(tasks)
-        self._ready: list[PanelOutcome] = []
+        # Popped from the end: lowest index first.
+        self._ready: list[PanelOutcome] = sorted(ready, key=lambda o: -o.index)
 
     def __aiter__(self) -> TaskStream:
         return self

@@ -78,9 +78,7 @@ class Layout:
                 f"{name}.registry_key must be a non-empty str such as 'myapp.{cls.__name__}', "
                 f"not {registry_key!r}."
             )
-        cls.key = registry_key or (
-            f"{cls.__module__.split('.')[0]}.{cls.__name__}"
-        )
+        cls.key = registry_key or (f"{cls.__module__.split('.')[0]}.{cls.__name__}")
         _validate(cls, name)
         cls._executor = coerce_executor(cls.executor, owner=name)
         cls._mutable_defaults = not all(
@@ -117,7 +115,12 @@ class Layout:
         try:
             return render_to_string(
                 self.error_template,
-                {"panel_name": error.panel_name, "layout": self, "request": request},
+                {
+                    "panel_name": error.panel_name,
+                    "error": error,
+                    "layout": self,
+                    "request": request,
+                },
                 request,
             )
         except Exception:

@@ -22,7 +22,7 @@ from django.template.loader import get_template
 from dj_layouts import detection
 from dj_layouts.conf import get_settings
 from dj_layouts.context import FrozenLayoutContext, LayoutContext
-from dj_layouts.errors import PanelError, PanelRenderError
+from dj_layouts.errors import PanelError, PanelRenderError, PanelResponseError
 from dj_layouts.executors import (
     GatherExecutor,
     PanelExecutor,
@@ -225,7 +225,15 @@ class Page:
             return PanelOutcome(index, name, html, queues)
 
         def failed(exc: BaseException) -> PanelOutcome:
-            error = PanelError(name, panel.declared, exc, _traceback(exc))
+            error = PanelError(
+                name,
+                panel.declared,
+                exc,
+                _traceback(exc),
+                status_code=getattr(exc, "status_code", None)
+                if isinstance(exc, PanelResponseError)
+                else None,
+            )
             return PanelOutcome(index, name, error=error)
 
         def run() -> PanelOutcome:

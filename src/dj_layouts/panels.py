@@ -47,7 +47,8 @@ def to_html(panel_name: str, output: Any) -> str:
         if output.status_code != 200:
             raise PanelResponseError(
                 f"Panel {panel_name!r} answered with status {output.status_code}; "
-                "a panel view must answer 200."
+                "a panel view must answer 200.",
+                status_code=output.status_code,
             )
         if not getattr(output, "is_rendered", True):
             output.render()  # type: ignore[attr-defined]

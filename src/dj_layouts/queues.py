@@ -177,7 +177,14 @@ class RenderQueue:
     kind: ClassVar[str] = "html"
     accepts: ClassVar[tuple[type, ...]] = (Fragment,)
 
-    def __init__(self, template_name: str | None = None) -> None:
+    def __init__(self, template_name: str | None = None, *, template: str | None = None) -> None:
+        if template is not None:
+            # The existing dj-layouts package spells it RenderQueue(template="...").
+            if template_name is not None:
+                raise TypeError(
+                    f"{type(self).__name__}() takes template_name= or template=, not both."
+                )
+            template_name = template
         if template_name is not None and not isinstance(template_name, str):
             raise TypeError(
                 f"{type(self).__name__}(template_name=...) must be a template name, "
@@ -211,7 +218,11 @@ class RenderQueue:
                 render_to_string(
                     self.template_name,
                     {
-                        "items": items,
+                        # Each item prints as its HTML and still answers item.src etc.
+                        "items": [
+                            RenderedItem(html, item)
+                            for html, item in zip(html_items, items, strict=True)
+                        ],
                         "html_items": [mark_safe(html) for html in html_items],
                         # One instance may serve under two names (aliases, shared bases).
                         "queue_name": name or self.name,
@@ -221,6 +232,20 @@ class RenderQueue:
                 )
             )
         return mark_safe("\n".join(html_items))
+
+
+class RenderedItem(SafeString):
+    """An item's HTML (safe to print) that also has the item's fields (``.src``, ``.href``)."""
+
+    def __new__(cls, html: str, item: QueueItem) -> RenderedItem:
+        rendered = super().__new__(cls, html)
+        rendered.item = item
+        return rendered
+
+    item: QueueItem
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.item, name)
 
 
 def _parse_blocks(body: str, tag: str, make: Callable[[str, str], QueueItem]) -> list[QueueItem]:
@@ -439,9 +464,42 @@ def _add_to_queue(request: HttpRequest | None, name: str, html: str, caller: str
         collector.add(name, item)
 
 
-def add_script(request: HttpRequest, src: str, *, queue: str | None = None, **attrs: Any) -> None:
-    """Queue ``<script src=...>``. ``module=True`` means ``type="module"``; ``async_=True``."""
-    _add_script(request, src, queue, attrs, "add_script()")
+def add_script(
+    request: HttpRequest,
+    src: str | None = None,
+    *,
+    inline: str | None = None,
+    is_async: bool = False,
+    is_deferred: bool = False,
+    type: str = "",
+    queue: str | None = None,
+    **attrs: Any,
+) -> None:
+    """Queue ``<script src=...>``, or an inline script with ``inline=``.
+
+    ``is_async``/``is_deferred``/``type`` are the existing package's keywords; any
+    other keyword is an HTML attribute (``defer=True``, ``async_=True``,
+    ``module=True`` for ``type="module"``, ``integrity=...``, ``crossorigin=...``).
+    """
+    if (src is None) == (inline is None):
+        raise TypeError(
+            "add_script() takes a script URL or inline=code, exactly one of them "
+            f"(got src={src!r}, inline={inline!r})."
+        )
+    if inline is not None:
+        extra = f' type="{escape(type)}"' if type else ""
+        collector = _collector(request, "add_script()")
+        name = queue or collector.spec.default("script", "add_script()")
+        if inline.strip():
+            collector.add(name, InlineScript(inline, extra))
+        return
+    if is_async:
+        attrs["async"] = True
+    if is_deferred:
+        attrs["defer"] = True
+    if type:
+        attrs["type"] = type
+    _add_script(request, str(src), queue, attrs, "add_script()")
 
 
 def add_inline_script(request: HttpRequest, code: str, *, queue: str | None = None) -> None:
@@ -452,9 +510,31 @@ def add_inline_script(request: HttpRequest, code: str, *, queue: str | None = No
         collector.add(name, InlineScript(code))
 
 
-def add_style(request: HttpRequest, href: str, *, queue: str | None = None, **attrs: Any) -> None:
-    """Queue ``<link rel="stylesheet" href=...>`` (e.g. ``media="print"``)."""
-    _add_style(request, href, queue, attrs, "add_style()")
+def add_style(
+    request: HttpRequest,
+    href: str | None = None,
+    *,
+    inline: str | None = None,
+    media: str = "",
+    queue: str | None = None,
+    **attrs: Any,
+) -> None:
+    """Queue ``<link rel="stylesheet" href=...>`` (e.g. ``media="print"``), or ``inline=`` CSS."""
+    if (href is None) == (inline is None):
+        raise TypeError(
+            "add_style() takes a stylesheet URL or inline=css, exactly one of them "
+            f"(got href={href!r}, inline={inline!r})."
+        )
+    if inline is not None:
+        extra = f' media="{escape(media)}"' if media else ""
+        collector = _collector(request, "add_style()")
+        name = queue or collector.spec.default("style", "add_style()")
+        if inline.strip():
+            collector.add(name, InlineStyle(inline, extra))
+        return
+    if media:
+        attrs["media"] = media
+    _add_style(request, str(href), queue, attrs, "add_style()")
 
 
 def add_inline_style(request: HttpRequest, css: str, *, queue: str | None = None) -> None:

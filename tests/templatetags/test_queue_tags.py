@@ -76,8 +76,14 @@ async def get_page(mode: str, layout_class: type[Layout], content: Callable[[Any
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("{% addscript %}", "'addscript' needs a URL: {% addscript \"app/file\" %}"),
-        ("{% addstyle %}", "'addstyle' needs a URL: {% addstyle \"app/file\" %}"),
+        (
+            "{% addscript %}",
+            "Unclosed tag on line 1: 'addscript'. Looking for one of: endaddscript.",
+        ),
+        (
+            "{% addstyle %}",
+            "Unclosed tag on line 1: 'addstyle'. Looking for one of: endaddstyle.",
+        ),
         (
             '{% addscript "/a.js" defer lazy %}',
             "'addscript' does not understand 'lazy'. Flags: defer, async, module, nomodule; "

@@ -32,12 +32,16 @@ def panel_html(context: template.Context, name: str) -> str:
 
 
 class PanelNode(Node):
-    def __init__(self, name: FilterExpression, fallback: NodeList) -> None:
+    def __init__(self, name: FilterExpression, fallback: NodeList, bare: str | None) -> None:
         self.name = name
         self.fallback = fallback
+        self.bare = bare
 
     def render(self, context: template.Context) -> SafeString:
-        name = str(self.name.resolve(context))
+        value = self.name.resolve(context, ignore_failures=True)
+        if self.bare is not None and not isinstance(value, str):
+            value = self.bare
+        name = str(value)
         state = context.get(STATE_KEY)
         if state is not None and state.plan is not None and name not in state.html:
             # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
@@ -60,7 +64,11 @@ def do_panel(parser: Parser, token: Token) -> PanelNode:
         )
     fallback = parser.parse(("endpanel",))
     parser.delete_first_token()
-    return PanelNode(parser.compile_filter(bits[1]), fallback)
+    # A bare word names a variable holding the panel name ({% for slot in slots %}); when
+    # there is no such string variable it is the name itself, as the existing package
+    # reads {% panel sidebar %}.
+    bare = bits[1] if bits[1].isidentifier() else None
+    return PanelNode(parser.compile_filter(bits[1]), fallback, bare)
 
 
 class AddItemNode(Node):
@@ -84,11 +92,32 @@ class AddItemNode(Node):
         return ""
 
 
-def _parse_item(parser: Parser, token: Token, kind: str, flags: tuple[str, ...]) -> AddItemNode:
+class InlineItemNode(Node):
+    """``{% addscript %}code{% endaddscript %}``: an inline block for the default queue."""
+
+    def __init__(self, kind: str, nodelist: NodeList) -> None:
+        self.kind = kind
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        tag = "{% addscript %}" if self.kind == "script" else "{% addstyle %}"
+        request = _request(context)
+        collector = queues._collector(request, tag)
+        name = collector.spec.default(self.kind, tag)
+        queues._add_to_queue(request, name, self.nodelist.render(context), tag)
+        return ""
+
+
+def _parse_item(
+    parser: Parser, token: Token, kind: str, flags: tuple[str, ...]
+) -> AddItemNode | InlineItemNode:
     bits = token.split_contents()
     tag = bits[0]
-    if len(bits) < 2:
-        raise template.TemplateSyntaxError(f"'{tag}' needs a URL: {{% {tag} \"app/file\" %}}")
+    if len(bits) == 1:
+        # The block form of the existing package: the body is inline code.
+        nodelist = parser.parse((f"end{tag}",))
+        parser.delete_first_token()
+        return InlineItemNode(kind, nodelist)
     found: list[str] = []
     attrs: dict[str, FilterExpression] = {}
     for bit in bits[2:]:
@@ -107,14 +136,16 @@ def _parse_item(parser: Parser, token: Token, kind: str, flags: tuple[str, ...])
 
 
 @register.tag("addscript")
-def do_addscript(parser: Parser, token: Token) -> AddItemNode:
-    """``{% addscript "app.js" defer %}``: queue a script (flags: defer async module nomodule)."""
+def do_addscript(parser: Parser, token: Token) -> AddItemNode | InlineItemNode:
+    """``{% addscript "app.js" defer %}`` queues a script (flags: defer async module
+    nomodule); ``{% addscript %}code{% endaddscript %}`` an inline one."""
     return _parse_item(parser, token, "script", _SCRIPT_FLAGS)
 
 
 @register.tag("addstyle")
-def do_addstyle(parser: Parser, token: Token) -> AddItemNode:
-    """``{% addstyle "app.css" media="print" %}``: queue a stylesheet."""
+def do_addstyle(parser: Parser, token: Token) -> AddItemNode | InlineItemNode:
+    """``{% addstyle "app.css" media="print" %}`` queues a stylesheet;
+    ``{% addstyle %}css{% endaddstyle %}`` an inline style."""
     return _parse_item(parser, token, "style", ())
 
 
@@ -149,8 +180,9 @@ def render_queue(context: template.Context, name: str | None, kind: str, tag: st
     collector = getattr(request, "layout_queues", None)
     if not isinstance(collector, queues.QueueCollector):
         return mark_safe("")
-    if name is None and kind not in collector.spec.defaults:
-        # No queue of this kind declared: nothing can have been queued.
+    if name is None and not any(q.kind == kind for q in collector.spec.queues.values()):
+        # No queue of this kind declared: nothing can have been queued. (Several and
+        # none of them the default is a mistake, which spec.default() reports.)
         return mark_safe("")
     queue_name = name or collector.spec.default(kind, f"{{% {tag} %}}")
     state = context.get(STATE_KEY)
