@@ -1,0 +1,1 @@
+"""The dj-layouts sandbox: a demo project showing every feature (see README.md)."""

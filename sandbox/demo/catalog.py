@@ -1,0 +1,263 @@
+"""Every demo page, with the one line that says what it shows.
+
+The home page lists these (by group, in this order), the demo app's layouts
+show each page's own line, and the browser tests visit every entry. A new demo
+page, in this app or another sandbox app, adds one ``Demo`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class Demo:
+    url_name: str
+    title: str
+    summary: str
+    group: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name, kwargs=dict(self.kwargs))
+
+
+LAYOUTS = "Layouts and panels"
+VIEWS = "Views"
+CONCURRENCY = "Concurrency"
+QUEUES_ERRORS_CACHE = "Queues, errors and caching"
+HTMX = "HTMX"
+
+DEMOS = [
+    Demo(
+        "demo:home",
+        "dj-layouts sandbox",
+        "Every demo page of this site, with what it shows in one line.",
+        "",
+    ),
+    # -- layouts and panels ------------------------------------------------------
+    Demo(
+        "demo:sources",
+        "Panel sources",
+        "Every kind of panel source: URL names, literal HTML, templates, callables, "
+        "class-based views, lists and empty panels.",
+        LAYOUTS,
+    ),
+    Demo(
+        "demo:inheritance",
+        "Layout inheritance",
+        "A layout subclass removes the sidebar (sidebar = None), replaces the footer "
+        "and adds a banner panel.",
+        LAYOUTS,
+    ),
+    Demo(
+        "demo:context",
+        "Layout context",
+        "Defaults, then get_layout_context(), then the content view's writes; panels "
+        "get a read-only copy.",
+        LAYOUTS,
+    ),
+    Demo(
+        "demo:overrides",
+        "Per-view overrides (function view)",
+        "@layout(..., panels={...}) replaces one panel, suppresses another with None "
+        "and adds a new one.",
+        LAYOUTS,
+    ),
+    Demo(
+        "demo:overrides_class",
+        "Per-view overrides (class-based view)",
+        "LayoutMixin.layout_panels does the same as panels= on the decorator.",
+        LAYOUTS,
+    ),
+    Demo(
+        "demo:article",
+        "Conditional panels: comments open",
+        "ConditionalPanel renders the comments because article.allow_comments is true.",
+        LAYOUTS,
+        {"slug": "panels-in-parallel"},
+    ),
+    Demo(
+        "demo:article",
+        "Conditional panels: comments closed",
+        "The same layout skips the comments panel entirely: article.allow_comments is false.",
+        LAYOUTS,
+        {"slug": "quiet-announcement"},
+    ),
+    Demo(
+        "demo:partial",
+        "Partial requests",
+        "With ?_partial=1 (or an HTMX request) a layout view answers with its content only.",
+        LAYOUTS,
+    ),
+    # -- views -----------------------------------------------------------------------
+    Demo(
+        "demo:sync_function",
+        "Sync function view",
+        "A plain def view under @layout; panels run one after another (SequentialExecutor).",
+        VIEWS,
+    ),
+    Demo(
+        "demo:async_function",
+        "Async function view",
+        "An async def view under @async_layout; panels run concurrently (GatherExecutor).",
+        VIEWS,
+    ),
+    Demo(
+        "demo:sync_class",
+        "Sync class-based view",
+        "A DetailView with LayoutMixin: the article is the content, the layout adds the rest.",
+        VIEWS,
+    ),
+    Demo(
+        "demo:async_class",
+        "Async class-based view",
+        "A View with AsyncLayoutMixin and an async get(); the ORM is queried asynchronously.",
+        VIEWS,
+    ),
+    Demo(
+        "demo:shortcut",
+        "render_with_layout()",
+        "A view that is not decorated renders a template as the content of a layout.",
+        VIEWS,
+    ),
+    Demo(
+        "demo:async_shortcut",
+        "async_render_with_layout()",
+        "The async twin: an async view renders a template inside a layout.",
+        VIEWS,
+    ),
+    Demo(
+        "demo:panel_only_page",
+        "Panel-only views",
+        "A @panel_only view renders as a panel here, and answers 403 when visited directly.",
+        VIEWS,
+    ),
+    # -- concurrency -------------------------------------------------------------------
+    Demo(
+        "demo:dashboard",
+        "Async dashboard",
+        "Four panels that each wait 0.3 s (two sync, two async) finish together: the "
+        "page costs its slowest panel.",
+        CONCURRENCY,
+    ),
+    Demo(
+        "demo:dashboard_sequential",
+        "Dashboard, SequentialExecutor",
+        "The same four panels one after another: the page costs the sum of its panels.",
+        CONCURRENCY,
+    ),
+    Demo(
+        "demo:dashboard_threaded",
+        "Dashboard, ThreadedExecutor",
+        "A sync class-based view gets concurrent panels from a thread pool of its own.",
+        CONCURRENCY,
+    ),
+    Demo(
+        "demo:eager",
+        "Eager panels",
+        "An eager panel starts with the content view: 0.3 s view + 0.3 s panel take about 0.3 s.",
+        CONCURRENCY,
+    ),
+    Demo(
+        "demo:eager_off",
+        "Eager panels, switched off",
+        "The same page with the panel not eager: it starts after the content view, "
+        "about 0.6 s in all.",
+        CONCURRENCY,
+    ),
+    Demo(
+        "demo:streaming_ordered",
+        "Streaming, ordered",
+        "The page leaves in document order as its panels finish: the top at once, "
+        "the rest as soon as the panels above it are done. No JavaScript.",
+        CONCURRENCY,
+    ),
+    Demo(
+        "demo:streaming_unordered",
+        "Streaming, unordered",
+        "The whole page leaves at once with fallbacks; each panel follows the moment it "
+        "is ready (0.1 s, 0.6 s, 1.5 s) and slots into place.",
+        CONCURRENCY,
+    ),
+    Demo(
+        "demo:streaming_buffered",
+        "Streaming, off",
+        "The same layout buffered: nothing arrives until the slowest panel is done.",
+        CONCURRENCY,
+    ),
+    Demo(
+        "demo:timeouts",
+        "Timeouts",
+        "Panels that would take 3 s get 0.5 s and 0.8 s: the page is sent without "
+        "them, with the error fallback in their slots.",
+        CONCURRENCY,
+    ),
+    # -- queues, errors, caching ---------------------------------------------------------
+    Demo(
+        "demo:queues",
+        "Render queues",
+        "Three panels ask for the same script and the same stylesheet; each loads once, "
+        "content view's items first.",
+        QUEUES_ERRORS_CACHE,
+    ),
+    Demo(
+        "demo:errors",
+        "Error fallbacks",
+        "Panels that raise, answer 404 or return the wrong type get the error template; "
+        "the other panels render.",
+        QUEUES_ERRORS_CACHE,
+    ),
+    Demo(
+        "demo:errors_custom",
+        "Custom error handling",
+        'A layout\'s on_panel_error() picks per panel: its own message, or "" to show '
+        "the template's fallback.",
+        QUEUES_ERRORS_CACHE,
+    ),
+    Demo(
+        "demo:cache",
+        "Panel caching",
+        'Cached panels keep their "rendered at" time across reloads; the uncached one '
+        "changes every time.",
+        QUEUES_ERRORS_CACHE,
+    ),
+    # -- HTMX (sandbox/htmxdemo, with its own layouts) ----------------------------------------
+    Demo(
+        "htmxdemo:store",
+        "HTMX smart routing: the store",
+        "Boosted links within one layout swap only #panel-content; a link to the docs "
+        "layout swaps the whole body.",
+        HTMX,
+    ),
+    Demo(
+        "htmxdemo:docs",
+        "HTMX smart routing: the docs",
+        "A second layout with another structure: moving between it and the store swaps "
+        "the body, and Back restores whole pages.",
+        HTMX,
+    ),
+]
+
+
+def demo_for(request: HttpRequest) -> Demo | None:
+    """The catalogue entry of the page ``request`` is for, if any."""
+    match = request.resolver_match
+    if match is None:
+        return None
+    for demo in DEMOS:
+        if demo.url_name == match.view_name and dict(demo.kwargs) == match.kwargs:
+            return demo
+    return None
+
+
+def grouped() -> list[tuple[str, list[Demo]]]:
+    """The demo pages by group, in catalogue order (without the home page)."""
+    groups = dict.fromkeys(demo.group for demo in DEMOS if demo.group)
+    return [(group, [demo for demo in DEMOS if demo.group == group]) for group in groups]

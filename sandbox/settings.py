@@ -1,0 +1,100 @@
+"""Settings of the sandbox, a demo project; not a template for production settings.
+
+Environment variables:
+
+- ``DJ_LAYOUTS_SANDBOX_DB``: the SQLite file (default ``sandbox/db.sqlite3``); the
+  browser tests point it at a fresh temporary file.
+- ``DJ_LAYOUTS_SANDBOX_DEBUG``: ``0`` turns Django's ``DEBUG`` off (default on).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+SECRET_KEY = "sandbox-only-not-secret"
+DEBUG = os.environ.get("DJ_LAYOUTS_SANDBOX_DEBUG", "1") != "0"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "dj_layouts",
+    "sandbox.demo",
+    "sandbox.htmxdemo",
+    # Further demo apps go here.
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sandbox.urls"
+ASGI_APPLICATION = "sandbox.asgi.application"
+WSGI_APPLICATION = "sandbox.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJ_LAYOUTS_SANDBOX_DB") or BASE_DIR / "db.sqlite3",
+        # Sync panels run in worker threads that each open a connection: wait for
+        # SQLite's write lock instead of failing at once.
+        "OPTIONS": {"timeout": 20},
+    }
+}
+
+# One process, one cache: the panel cache demo needs nothing more.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+STATIC_URL = "static/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+DJ_LAYOUTS = {
+    # The demo pages show what visitors get when a panel fails (the error
+    # template), so failures never raise here, even with DEBUG on.
+    "DEBUG_ERRORS": False,
+    # `?_partial=1` (and HTMX requests) get the content view's own HTML.
+    "PARTIAL_DETECTORS": [
+        "dj_layouts.detection.htmx_detector",
+        "dj_layouts.detection.query_param_detector",
+    ],
+    # /htmx/: an HTMX request from a page of the same layout gets the partial,
+    # retargeted to #panel-content; from another layout, the full page.
+    "HTMX_SMART_ROUTING": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Failed panels are logged at ERROR by design; the error demo page makes some.
+    "loggers": {"dj_layouts": {"handlers": ["console"], "level": "WARNING"}},
+}

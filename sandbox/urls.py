@@ -1,0 +1,30 @@
+"""The sandbox's URLs. Django serves the static files itself, under runserver and uvicorn."""
+
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import include, path, re_path
+
+
+def static_file(request: HttpRequest, path: str) -> HttpResponse:
+    """A static file from the apps' static/ folders (a demo server has no web server in front).
+
+    Read whole into a plain response: Django's FileResponse is a sync iterator,
+    which ASGI servers warn about on every file.
+    """
+    found = finders.find(path)
+    if not found or not Path(found).is_file():
+        raise Http404(f"No static file {path!r}.")
+    content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
+    return HttpResponse(Path(found).read_bytes(), content_type=content_type)
+
+
+urlpatterns = [
+    path("", include("sandbox.demo.urls")),
+    path("htmx/", include("sandbox.htmxdemo.urls")),
+    # Further demo apps go here.
+    re_path(rf"^{settings.STATIC_URL.lstrip('/')}(?P<path>.+)$", static_file),
+]
