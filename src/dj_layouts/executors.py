@@ -319,6 +319,10 @@ class TaskStream:
             self._ready = sorted((task.result() for task in done), key=lambda o: -o.index)
         return self._ready.pop()
 
+    def has_ready(self) -> bool:
+        """Whether the next outcome is already there (a streamed page flushes otherwise)."""
+        return bool(self._ready) or any(task.done() for task in self._pending)
+
     def cancel(self) -> None:
         for task in self._pending:
             task.cancel()

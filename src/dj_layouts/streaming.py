@@ -76,6 +76,9 @@ class _Queue:
 _Part = _Text | _Slot | _Queue
 
 
+_MARKER = re.compile("\x00djl([0-9a-f]+):(slot|queue):(\\d+)\x00")
+
+
 class StreamPlan:
     """Collects the slots and queue positions while the layout template renders."""
 
@@ -83,7 +86,6 @@ class StreamPlan:
         self.token = secrets.token_hex(6)
         self.slots: list[_Slot] = []
         self.queues: list[str] = []
-        self._marker = re.compile(f"\x00djl{self.token}:(slot|queue):(\\d+)\x00")
 
     def slot(self, name: str, fallback: str) -> str:
         self.slots.append(_Slot(len(self.slots), name, fallback))
@@ -96,10 +98,12 @@ class StreamPlan:
     def parts(self, rendered: str) -> list[_Part]:
         parts: list[_Part] = []
         position = 0
-        for match in self._marker.finditer(rendered):
+        for match in _MARKER.finditer(rendered):
+            if match.group(1) != self.token:
+                continue  # not ours: text that happens to look like a marker
             if match.start() > position:
                 parts.append(_Text(rendered[position : match.start()]))
-            kind, number = match.group(1), int(match.group(2))
+            kind, number = match.group(2), int(match.group(3))
             parts.append(self.slots[number] if kind == "slot" else _Queue(self.queues[number]))
             position = match.end()
         if position < len(rendered):
@@ -160,25 +164,28 @@ class Streamer:
         return self.page.error_html(outcome.error)
 
     def queue_html(self, name: str, indices: list[int]) -> str:
+        sources = [self.panel_queues[i] for i in sorted(indices) if i in self.panel_queues]
+        if not any(source._items for source in sources):
+            return self._render_new(name, self.content)
         merged = QueueCollector(self.content.spec)
         merged.merge(self.content)
-        for index in sorted(indices):
-            if index in self.panel_queues:
-                merged.merge(self.panel_queues[index])
+        for source in sources:
+            merged.merge(source)
         return self._render_new(name, merged)
 
     def late_items(self, index: int) -> str:
         """Items a panel added to queues that were already sent, to go out with its part."""
         collector = self.panel_queues.get(index)
-        if collector is None:
+        if collector is None or not collector._items:
             return ""
         return "".join(self._render_new(name, collector) for name in list(self.emitted))
 
     def _render_new(self, name: str, collector: QueueCollector) -> str:
         sent = self.emitted.setdefault(name, set())
-        if name not in collector.spec.queues:
+        found = collector._items.get(name)
+        if not found:
             return ""
-        items: list[QueueItem] = [item for item in collector[name].items if item.key not in sent]
+        items: list[QueueItem] = [item for key, item in found.items() if key not in sent]
         sent.update(item.key for item in items)
         if not items:
             return ""
@@ -321,43 +328,43 @@ def async_stream(
     streamer = Streamer(page, plan, parts, jobs)
 
     async def body() -> AsyncIterator[bytes]:
-        queue: asyncio.Queue[PanelOutcome] = asyncio.Queue()
-
-        async def pump(source: AsyncIterator[PanelOutcome]) -> None:
-            async for outcome in source:
-                await queue.put(outcome)
-
-        pumps = [asyncio.ensure_future(pump(source)) for source in sources]
+        inbox = _Inbox(sources)
         done: dict[int, str] = {}
         steps = streamer.ordered() if mode == ORDERED else streamer.unordered()
         reply: Any = None
+        pending: list[str] = []  # parts ready to go, sent together before any wait
         try:
             while True:
                 try:
                     step = steps.send(reply)
                 except StopIteration:
-                    return
+                    break
                 reply = None
                 if isinstance(step, _Emit):
-                    if step.text:
-                        yield step.text.encode(content.charset)
-                elif isinstance(step, _Need):
+                    pending.append(step.text)
+                    continue
+                if isinstance(step, _Need) and step.index in done:
+                    reply = done[step.index]
+                    continue
+                if isinstance(step, _Need):
                     while step.index not in done:
-                        outcome = await queue.get()
+                        if pending and not inbox.ready():
+                            yield "".join(pending).encode(content.charset)
+                            pending.clear()
+                        outcome = await inbox.next()
                         done[outcome.index] = await _ahtml(streamer, outcome)
                     reply = done[step.index]
                 else:
-                    outcome = await queue.get()
+                    if pending and not inbox.ready():
+                        yield "".join(pending).encode(content.charset)
+                        pending.clear()
+                    outcome = await inbox.next()
                     reply = (outcome, await _ahtml(streamer, outcome))
+            if pending:
+                yield "".join(pending).encode(content.charset)
         finally:
             # Finished, failed, or the client went away: stop whatever still runs.
-            for task in pumps:
-                task.cancel()
-            await asyncio.gather(*pumps, return_exceptions=True)
-            for source in sources:
-                aclose = getattr(source, "aclose", None)
-                if aclose is not None:
-                    await aclose()
+            await inbox.aclose()
 
     return _response(page, content, body())
 
@@ -368,3 +375,42 @@ async def _ahtml(streamer: Streamer, outcome: PanelOutcome) -> str:
         # on_panel_error() renders a template, which may touch the database.
         error = await sync_to_async(streamer.error_html)(outcome)
     return streamer.outcome_html(outcome, error)
+
+
+class _Inbox:
+    """Outcomes from one or more executor streams (eager panels run in their own)."""
+
+    def __init__(self, sources: list[AsyncIterator[PanelOutcome]]) -> None:
+        self.sources = sources
+        self.queue: asyncio.Queue[PanelOutcome] | None = None
+        self.pumps: list[asyncio.Future[None]] = []
+        if len(sources) > 1:
+            queue: asyncio.Queue[PanelOutcome] = asyncio.Queue()
+
+            async def pump(source: AsyncIterator[PanelOutcome]) -> None:
+                async for outcome in source:
+                    await queue.put(outcome)
+
+            self.queue = queue
+            self.pumps = [asyncio.ensure_future(pump(source)) for source in sources]
+
+    def ready(self) -> bool:
+        """Whether an outcome can be had without waiting."""
+        if self.queue is not None:
+            return not self.queue.empty()
+        has_ready = getattr(self.sources[0], "has_ready", None)
+        return bool(has_ready()) if has_ready is not None else False
+
+    async def next(self) -> PanelOutcome:
+        if self.queue is not None:
+            return await self.queue.get()
+        return await self.sources[0].__anext__()
+
+    async def aclose(self) -> None:
+        for task in self.pumps:
+            task.cancel()
+        await asyncio.gather(*self.pumps, return_exceptions=True)
+        for source in self.sources:
+            aclose = getattr(source, "aclose", None)
+            if aclose is not None:
+                await aclose()
