@@ -75,12 +75,25 @@ class Tracker:
         with self._lock:
             return [name for kind, name in self.events if kind == "start"]
 
-    def sync_panel(self, name: str, delay: float = 0.0, html: str | None = None) -> Any:
-        """A sync panel callable that sleeps (really blocks) for ``delay`` seconds."""
+    def sync_panel(
+        self,
+        name: str,
+        delay: float = 0.0,
+        html: str | None = None,
+        *,
+        barrier: threading.Barrier | None = None,
+    ) -> Any:
+        """A sync panel callable that sleeps (really blocks) for ``delay`` seconds.
+
+        With a ``barrier``, it first waits until all of the barrier's panels are
+        running at once, which only works if each has a thread of its own.
+        """
 
         def panel(request: Any) -> str:
             self.start(name)
             try:
+                if barrier is not None:
+                    barrier.wait(timeout=5)
                 time.sleep(delay)
             finally:
                 self.end(name)

@@ -13,7 +13,16 @@ from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory, override_settings
 
-from dj_layouts import Layout, LayoutMixin, Panel, ScriptQueue, StyleQueue, add_style, async_layout, layout
+from dj_layouts import (
+    Layout,
+    LayoutMixin,
+    Panel,
+    ScriptQueue,
+    StyleQueue,
+    add_style,
+    async_layout,
+    layout,
+)
 from tests.streamapp import views
 
 pytestmark = pytest.mark.urls("tests.streamapp.urls")
@@ -46,10 +55,17 @@ class Recorder:
 
     async def run(self) -> Recorder:
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": self.path,
-            "raw_path": self.path.encode(), "query_string": self.query, "root_path": "",
-            "headers": self.headers, "client": ("127.0.0.1", 5000),
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": self.path,
+            "raw_path": self.path.encode(),
+            "query_string": self.query,
+            "root_path": "",
+            "headers": self.headers,
+            "client": ("127.0.0.1", 5000),
             "server": ("testserver", 80),
         }
         self.t0 = time.perf_counter()
@@ -162,7 +178,7 @@ async def test_panel_error_in_debug_mode_shows_the_error_text_in_the_slot(caplog
         response = await page(RequestFactory().get("/"))
         body = b"".join([chunk async for chunk in response.streaming_content]).decode()
     assert (
-        "<pre class=\"dj-layouts-debug-error\">Panel &#x27;fast&#x27; failed to render: "
+        '<pre class="dj-layouts-debug-error">Panel &#x27;fast&#x27; failed to render: '
         "RuntimeError: x &lt; y</pre>"
     ) in body
     assert any("x < y" in record.getMessage() for record in caplog.records)
@@ -170,7 +186,8 @@ async def test_panel_error_in_debug_mode_shows_the_error_text_in_the_slot(caplog
 
 async def test_timeouts_apply_to_streamed_panels():
     @async_layout(
-        views.StreamLayout, streaming="ordered",
+        views.StreamLayout,
+        streaming="ordered",
         panels={"slow": Panel(views.slow, timeout=0.1)},
     )
     async def page(request):

@@ -1,0 +1,1 @@
+"""Benchmarks for dj-layouts: `python bench/run.py` (or `nox -s bench`)."""
