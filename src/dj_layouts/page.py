@@ -392,7 +392,7 @@ class Page:
         if self.streaming:
             sources = [stream] if self._eager is None else [stream, self._eager]
             try:
-                plan, parts = await sync_to_async(self.plan)(response)
+                plan, parts = await _plan_off_loop(self, response)
             except BaseException:
                 for source in sources:
                     await source.aclose()  # type: ignore[union-attr]
@@ -415,6 +415,7 @@ class Page:
 
 # Made once: building a SyncToAsync costs more than the page's own bookkeeping.
 _assemble_off_loop = sync_to_async(Page.assemble)
+_plan_off_loop = sync_to_async(Page.plan)
 
 
 def _render_response(response: HttpResponseBase) -> None:

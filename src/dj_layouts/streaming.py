@@ -255,7 +255,9 @@ class Streamer:
             else:
                 texts.append(self.queue_html(part.name, []))
         shell = "".join(texts)
-        cut = shell.lower().rfind("</body>")
+        cut = shell.rfind("</body>")
+        if cut == -1:
+            cut = shell.lower().rfind("</body>")
         if cut == -1:
             return [shell], ""
         return [shell[:cut]], shell[cut:]
@@ -263,12 +265,10 @@ class Streamer:
 
 def _response(page: Page, content: HttpResponseBase, body: Any) -> StreamingHttpResponse:
     """A streaming response carrying the content view's status, headers and cookies."""
-    response = StreamingHttpResponse(body, status=content.status_code)
-    for header, value in content.items():
-        if header.lower() != "content-length":
-            response[header] = value
+    headers = {k: v for k, v in content.items() if k.lower() != "content-length"}
+    headers["X-Accel-Buffering"] = "no"
+    response = StreamingHttpResponse(body, status=content.status_code, headers=headers)
     response.cookies = content.cookies
-    response["X-Accel-Buffering"] = "no"
     detection.mark_full_page(page, response)
     return response
 
@@ -285,6 +285,8 @@ def sync_stream(
 ) -> StreamingHttpResponse:
     streamer = Streamer(page, plan, parts, jobs)
 
+    charset = content.charset
+
     def body() -> Iterator[bytes]:
         done: dict[int, str] = {}
         steps = streamer.ordered() if mode == ORDERED else streamer.unordered()
@@ -297,7 +299,7 @@ def sync_stream(
             reply = None
             if isinstance(step, _Emit):
                 if step.text:
-                    yield step.text.encode(content.charset)
+                    yield step.text.encode(charset)
             elif isinstance(step, _Need):
                 while step.index not in done:
                     outcome = next(outcomes)
@@ -327,6 +329,8 @@ def async_stream(
 ) -> StreamingHttpResponse:
     streamer = Streamer(page, plan, parts, jobs)
 
+    charset = content.charset
+
     async def body() -> AsyncIterator[bytes]:
         inbox = _Inbox(sources)
         done: dict[int, str] = {}
@@ -349,19 +353,19 @@ def async_stream(
                 if isinstance(step, _Need):
                     while step.index not in done:
                         if pending and not inbox.ready():
-                            yield "".join(pending).encode(content.charset)
+                            yield "".join(pending).encode(charset)
                             pending.clear()
                         outcome = await inbox.next()
                         done[outcome.index] = await _ahtml(streamer, outcome)
                     reply = done[step.index]
                 else:
                     if pending and not inbox.ready():
-                        yield "".join(pending).encode(content.charset)
+                        yield "".join(pending).encode(charset)
                         pending.clear()
                     outcome = await inbox.next()
                     reply = (outcome, await _ahtml(streamer, outcome))
             if pending:
-                yield "".join(pending).encode(content.charset)
+                yield "".join(pending).encode(charset)
         finally:
             # Finished, failed, or the client went away: stop whatever still runs.
             await inbox.aclose()

@@ -130,7 +130,8 @@ class _LayoutViewMixin:
 
     def _content_is_async(self, request: HttpRequest) -> bool:
         if isinstance(self, FunctionView):
-            return is_async_callable(self.view_func)
+            # Decided once: the decorators and shortcuts set view_is_async to match.
+            return bool(self.view_is_async)  # type: ignore[attr-defined]
         method = request.method.lower() if request.method else ""
         allowed = method in getattr(self, "http_method_names", ())
         handler = getattr(self, method, None) if allowed else None
@@ -144,7 +145,9 @@ class _LayoutViewMixin:
         page = self._page(request, is_async=False)
         page.begin()
         get_context: Any = page.layout.get_layout_context
-        if is_async_callable(get_context):
+        if getattr(get_context, "__func__", None) is Layout.get_layout_context:
+            pass  # the default adds nothing; skipping it keeps partial responses cheap
+        elif is_async_callable(get_context):
             page.add_context(async_to_sync(get_context)(request))
         else:
             page.add_context(get_context(request))
@@ -158,9 +161,11 @@ class _LayoutViewMixin:
         page = self._page(request, is_async=True)
         page.begin()
         get_context: Any = page.layout.get_layout_context
-        if is_async_callable(get_context):
+        if getattr(get_context, "__func__", None) is Layout.get_layout_context:
+            pass  # the default adds nothing: no thread hop for it
+        elif is_async_callable(get_context):
             page.add_context(await get_context(request))
-        elif getattr(get_context, "__func__", None) is not Layout.get_layout_context:
+        else:
             page.add_context(await sync_to_async(get_context)(request))
         page.astart_eager()
         try:
