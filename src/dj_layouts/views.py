@@ -131,7 +131,7 @@ class _LayoutViewMixin:
     def _content_is_async(self, request: HttpRequest) -> bool:
         if isinstance(self, FunctionView):
             # Decided once: the decorators and shortcuts set view_is_async to match.
-            return bool(self.view_is_async)  # type: ignore[attr-defined]
+            return bool(self.view_is_async)
         method = request.method.lower() if request.method else ""
         allowed = method in getattr(self, "http_method_names", ())
         handler = getattr(self, method, None) if allowed else None
