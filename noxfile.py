@@ -259,9 +259,7 @@ def sandbox(session: nox.Session) -> None:
         )
 
 
-@nox.session(
-    python=False, requires=["lint", "types", "docs", "tests_ci", "e2e", "coverage"]
-)
+@nox.session(python=False, requires=["lint", "types", "docs", "tests_ci", "e2e", "coverage"])
 def ci(session: nox.Session) -> None:
     """Everything CI runs (the sessions above, in order); fails if no test ran."""
     reports = {f"tests-{python}-django{django}" for python, django in CI_MATRIX} | {"e2e"}

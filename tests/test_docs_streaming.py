@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import RequestFactory
 
-from tests.docs_helpers import snippet_blocks, run_block
+from tests.docs_helpers import run_block, snippet_blocks
 
 PAGE = "streaming.md"
 
@@ -16,7 +16,7 @@ def run_page() -> dict:
     return namespace
 
 
-async def test_streaming_samples_stream_as_described():
+async def test_streaming_samples_stream_as_described(restore_layout_registry):
     namespace = run_page()
     assert namespace["StreamedLayout"].streaming == "ordered"
     assert namespace["ProductView"].layout_streaming is None

@@ -16,7 +16,6 @@ from dj_layouts import (
     ScriptQueue,
     StyleQueue,
     add_script,
-    add_style,
     async_layout,
     layout,
 )
