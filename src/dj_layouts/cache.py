@@ -479,13 +479,13 @@ class _Flight:
             return None
 
 
-_flights: dict[tuple[str, str, str], _Flight] = {}
+_flights: dict[tuple[str, str, str, int], _Flight] = {}
 _refreshing: set[tuple[str, str, str]] = set()
 _registry_lock = threading.Lock()
 _background: set[Future[None]] = set()
 
 
-def _board(ident: tuple[str, str, str]) -> tuple[_Flight, bool]:
+def _board(ident: tuple[str, str, str, int]) -> tuple[_Flight, bool]:
     """The flight rendering ``ident`` and whether the caller leads it."""
     with _registry_lock:
         flight = _flights.get(ident)
@@ -495,19 +495,20 @@ def _board(ident: tuple[str, str, str]) -> tuple[_Flight, bool]:
         return flight, True
 
 
-def _land(ident: tuple[str, str, str], flight: _Flight, result: Any) -> None:
+def _land(ident: tuple[str, str, str, int], flight: _Flight, result: Any) -> None:
     with _registry_lock:
-        if _flights.get(ident) is flight:
-            del _flights[ident]
+        del _flights[ident]  # only its leader lands a flight, once
     flight.future.set_result(result)
 
 
 def _drain_background(timeout: float = 10.0) -> None:
-    """Wait for the background refreshes started so far (tests and benchmarks)."""
+    """Wait for the background refreshes started so far (tests and benchmarks).
+
+    Raises ``TimeoutError`` when they are not done within ``timeout`` seconds.
+    """
     deadline = time.monotonic() + timeout
-    while _background and time.monotonic() < deadline:
-        for future in list(_background):
-            future.exception(max(0.0, deadline - time.monotonic()))
+    for future in list(_background):
+        future.exception(max(0.0, deadline - time.monotonic()))
 
 
 def _release(cache: BaseCache, key: str, token: str, failed: bool = False) -> None:
@@ -537,6 +538,11 @@ def _async_api(cache: BaseCache) -> bool:
 # The operations ``PanelCache._flow`` yields: (kind, *args).
 _GET, _ADD, _SET, _RELEASE, _SLEEP, _RENDER, _WAIT, _REVALIDATE = range(8)
 _Op = tuple[Any, ...]
+# Operations that do not talk to the cache backend.
+_LOCAL = frozenset({_SLEEP, _RENDER, _WAIT, _REVALIDATE})
+# What a cache operation stands for once the backend failed: a miss, a lock of our
+# own (so the panel renders), and nothing to store or release.
+_UNAVAILABLE = {_GET: {}, _ADD: True, _SET: None, _RELEASE: None}
 
 
 class PanelCache:
@@ -557,6 +563,7 @@ class PanelCache:
         self.queues: QueueCollector = request.layout_queues  # type: ignore[attr-defined]
         self._cache: BaseCache | None = None
         self._key: str | None = None
+        self._down = False  # the backend failed during this request: leave it alone
         self._started = time.monotonic()
 
     @classmethod
@@ -643,28 +650,33 @@ class PanelCache:
                 yield (_REVALIDATE,)
             return self._replay(entry["html"], entry["queues"])
         generation = found.get(self._generation)
-        flight, leader = _board(self._ident)
-        if not leader:
+        level = 0
+        while True:
+            flight_id = (*self._ident, level)
+            flight, leader = _board(flight_id)
+            if leader:
+                break
             outcome = yield (_WAIT, flight, self.lock_timeout)
             if isinstance(outcome, tuple):
                 return self._replay(*outcome)
             if outcome is _FAILED:
                 # Like an uncached panel: each request tries for itself, side by side.
                 return (yield from self._render_and_store(generation))
-            # Too slow, or its request went away: queue up for the lock like another process.
-            return (yield from self._locked_render(generation))
+            # Too slow, or its request went away: line up behind the next one in line,
+            # so that one request of this process, not all of them, takes over.
+            level += 1
         landed: Any = None
         try:
-            html = yield from self._locked_render(generation)
+            html = yield from self._locked_render(generation, waited=level > 0)
             landed = (html, self.queues.dump())
             return html
         except Exception:
             landed = _FAILED
             raise
         finally:
-            _land(self._ident, flight, landed)
+            _land(flight_id, flight, landed)
 
-    def _locked_render(self, generation: Any) -> Generator[_Op, Any, str]:
+    def _locked_render(self, generation: Any, *, waited: bool) -> Generator[_Op, Any, str]:
         """Render under the cache lock, or wait for whoever holds it.
 
         The lock is a lease of ``CACHE_LOCK_TIMEOUT`` seconds: when it runs out
@@ -673,10 +685,10 @@ class PanelCache:
         lock, token = self._lock_key, uuid.uuid4().hex
         lease = math.ceil(self.lock_timeout)  # most backends keep whole seconds
         delay = _POLL_START
-        while not (yield (_ADD, lock, token, lease)):
-            while True:
-                yield (_SLEEP, delay)
-                delay = min(delay * 2, _POLL_MAX)
+        look = waited  # after a wait, the entry may be there by now
+        while True:
+            holder = None
+            if look:
                 # The lock first: a holder stores its entry before it lets go.
                 found = yield (_GET, [lock, self.key, self._generation])
                 entry = self._usable(found)
@@ -685,9 +697,11 @@ class PanelCache:
                 holder = found.get(lock)
                 if holder == _FAILED:
                     return (yield from self._render_and_store(generation))
-                if holder is None:
-                    logger.debug("Panel %r: taking over the cache lock.", self.name)
-                    break
+            if holder is None and (yield (_ADD, lock, token, lease)):
+                break
+            yield (_SLEEP, delay)
+            delay = min(delay * 2, _POLL_MAX)
+            look = True
         try:
             html = yield from self._render_and_store(generation)
         except GeneratorExit:
@@ -727,6 +741,7 @@ class PanelCache:
 
         ``panel`` and ``request`` are the ones this cache was made for.
         """
+        self.cache  # noqa: B018 - a missing alias is an error, not a cache outage
         flow = self._flow()
         value: Any = None
         error: BaseException | None = None
@@ -737,9 +752,22 @@ class PanelCache:
                 return stop.value  # type: ignore[no-any-return]
             value, error = None, None
             try:
-                value = self._do(op)
+                value = self._do(op) if op[0] in _LOCAL or not self._down else _UNAVAILABLE[op[0]]
+            except Exception as exc:
+                value, error = self._failed(op, exc)
             except BaseException as exc:
                 error = exc
+
+    def _failed(self, op: _Op, exc: Exception) -> tuple[Any, BaseException | None]:
+        """What a failed cache operation stands for: the panel renders without its cache."""
+        if op[0] in _LOCAL:
+            return None, exc
+        logger.warning(
+            "Panel %r: the cache %r failed (%s: %s); the panel renders without it.",
+            self.name, self.alias, type(exc).__name__, exc,
+        )  # fmt: skip
+        self._down = True  # no more cache operations for this request
+        return _UNAVAILABLE[op[0]], None
 
     def _do(self, op: _Op) -> Any:
         kind = op[0]
@@ -782,7 +810,12 @@ class PanelCache:
                 return stop.value  # type: ignore[no-any-return]
             value, error = None, None
             try:
-                value = await self._ado(op, inline)
+                if op[0] in _LOCAL or not self._down:
+                    value = await self._ado(op, inline)
+                else:
+                    value = _UNAVAILABLE[op[0]]
+            except Exception as exc:
+                value, error = self._failed(op, exc)
             except BaseException as exc:
                 error = exc
 
@@ -830,19 +863,23 @@ class PanelCache:
             if ident in _refreshing:
                 return
             _refreshing.add(ident)
+        token = uuid.uuid4().hex
         try:
-            token = uuid.uuid4().hex
             if inline and not self.cache.add(
                 self._refresh_key, token, math.ceil(self.lock_timeout)
             ):
                 self._forget_refresh()
-                return
+                return  # another process refreshes it
             future = shared_pool().submit(
                 contextvars.copy_context().run, self._refresh, token, not inline
             )
-        except BaseException:
+        except Exception:
+            # The stale HTML is still good to serve; a later hit tries again.
+            logger.warning(
+                "Panel %r: could not start refreshing its stale entry.", self.name, exc_info=True
+            )
             self._forget_refresh()
-            raise
+            return
         _background.add(future)
         future.add_done_callback(_background.discard)
 
