@@ -35,13 +35,15 @@ from dj_layouts.executors import (
 from dj_layouts.layout import CONTENT, Layout
 from dj_layouts.panels import Panel
 from dj_layouts.queues import QueueCollector
-from dj_layouts.requests import MAIN, make_panel_request
+from dj_layouts.requests import MAIN, csrf_seed, make_panel_request
 from dj_layouts.streaming import StreamPlan, async_stream, sync_stream
 
 if TYPE_CHECKING:
     from dj_layouts.cache import PanelCache
 
 logger = logging.getLogger("dj_layouts")
+
+_UNSET: Any = object()
 
 #: Where the template tags find the page being rendered.
 STATE_KEY = "_dj_layouts_page"
@@ -128,6 +130,7 @@ class Page:
         self._eager: Iterator[PanelOutcome] | AsyncIterator[PanelOutcome] | None = None
         self._eager_jobs: list[PanelJob] = []
         self._eager_names: frozenset[str] = frozenset()
+        self._csrf_secret: Any = _UNSET
 
     # -- step 1: before the content view ------------------------------------------
     def begin(self) -> None:
@@ -192,6 +195,8 @@ class Page:
         request = self.request
         snapshot = FrozenLayoutContext(request.layout_context)  # type: ignore[attr-defined]
         empty_post = QueryDict()  # immutable: the panels of this page can share it
+        if self._csrf_secret is _UNSET:
+            self._csrf_secret = csrf_seed(request)
         jobs = []
         for index, panel in indexed:
             if panel.should_render(snapshot):
@@ -214,6 +219,7 @@ class Page:
             layout_context=snapshot,
             queues=queues,
             empty_post=empty_post,
+            csrf_secret=self._csrf_secret,
         )
         cache: PanelCache | None = None
         if panel.cache is not None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, QueryDict
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.utils.crypto import get_random_string
 from django.utils.datastructures import MultiValueDict
 
 from dj_layouts.context import FrozenLayoutContext
@@ -15,6 +17,44 @@ if TYPE_CHECKING:
 
 MAIN = "main"
 PANEL = "panel"
+
+
+# What CsrfViewMiddleware reads back from the request to set the CSRF cookie.
+_CSRF_KEYS = frozenset({"CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE"})
+
+
+class PanelMeta(dict[str, Any]):
+    """A panel's own ``META``; CSRF cookie state still reaches the main request.
+
+    A panel rendering ``{% csrf_token %}`` asks for the CSRF cookie to be set,
+    and only the main request goes back through the middleware that sets it.
+    """
+
+    def __init__(self, main: dict[str, Any]) -> None:
+        super().__init__(main)
+        self.main = main
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        if key in _CSRF_KEYS:
+            # The cookie's value goes with the flag: the middleware reads both.
+            for csrf_key in _CSRF_KEYS & self.keys():
+                self.main[csrf_key] = dict.__getitem__(self, csrf_key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
+def csrf_seed(request: HttpRequest) -> str | None:
+    """A CSRF secret the panels of one page share when the visitor has none yet.
+
+    Panels render at once; each minting its own secret would leave all but one of
+    their forms with a token that does not match the cookie the page sets.
+    """
+    if "CSRF_COOKIE" in request.META:
+        return None
+    return get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
 
 
 def is_panel_request(request: HttpRequest) -> bool:
@@ -28,6 +68,7 @@ def make_panel_request(
     layout_context: FrozenLayoutContext,
     queues: QueueCollector,
     empty_post: QueryDict | None = None,
+    csrf_secret: str | None = None,
 ) -> HttpRequest:
     """A GET copy of ``request`` for one panel.
 
@@ -38,9 +79,12 @@ def make_panel_request(
     """
     panel = object.__new__(type(request))
     attrs = request.__dict__.copy()
-    meta = dict(request.META)
-    meta["REQUEST_METHOD"] = "GET"
-    meta["CONTENT_LENGTH"] = "0"
+    meta = PanelMeta(request.META)
+    dict.__setitem__(meta, "REQUEST_METHOD", "GET")
+    dict.__setitem__(meta, "CONTENT_LENGTH", "0")
+    if csrf_secret is not None:
+        # Not sent unless a panel uses it: get_token() then flags it for the cookie.
+        dict.__setitem__(meta, "CSRF_COOKIE", csrf_secret)
     attrs.update(
         method="GET",
         META=meta,
