@@ -849,7 +849,16 @@ class PanelCache:
             return None
         # Django's default async methods queue every call on one shared thread;
         # the panel pool runs them side by side.
-        return await asyncio.get_running_loop().run_in_executor(shared_pool(), self._io, op)
+        return await asyncio.get_running_loop().run_in_executor(
+            shared_pool(), self._io_in_worker, op
+        )
+
+    def _io_in_worker(self, op: Any) -> Any:
+        # A database cache opens a connection in this pool thread: don't leave it open.
+        try:
+            return self._io(op)
+        finally:
+            close_thread_connections()
 
     # -- stale-while-revalidate ----------------------------------------------------------------
     def _revalidate(self, *, inline: bool) -> None:
