@@ -130,7 +130,7 @@ class Page:
         self._eager: Iterator[PanelOutcome] | AsyncIterator[PanelOutcome] | None = None
         self._eager_jobs: list[PanelJob] = []
         self._eager_names: frozenset[str] = frozenset()
-        self._csrf_secret: Any = _UNSET
+        self._csrf_seed: Any = _UNSET
 
     # -- step 1: before the content view ------------------------------------------
     def begin(self) -> None:
@@ -195,8 +195,8 @@ class Page:
         request = self.request
         snapshot = FrozenLayoutContext(request.layout_context)  # type: ignore[attr-defined]
         empty_post = QueryDict()  # immutable: the panels of this page can share it
-        if self._csrf_secret is _UNSET:
-            self._csrf_secret = csrf_seed(request)
+        if self._csrf_seed is _UNSET:
+            self._csrf_seed = csrf_seed(request)
         jobs = []
         for index, panel in indexed:
             if panel.should_render(snapshot):
@@ -219,7 +219,7 @@ class Page:
             layout_context=snapshot,
             queues=queues,
             empty_post=empty_post,
-            csrf_secret=self._csrf_secret,
+            csrf_seed=self._csrf_seed,
         )
         cache: PanelCache | None = None
         if panel.cache is not None:

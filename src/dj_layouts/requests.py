@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,32 @@ PANEL = "panel"
 _CSRF_KEYS = frozenset({"CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE"})
 
 
+class CsrfSeed:
+    """One CSRF secret for all the panels of a page, made only if a panel asks for it.
+
+    Panels render at once; each minting its own secret would leave all but one of
+    their forms with a token that does not match the cookie the page sets.
+    """
+
+    def __init__(self) -> None:
+        self._value: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def value(self) -> str:
+        with self._lock:
+            if self._value is None:
+                self._value = get_random_string(
+                    CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS
+                )
+            return self._value
+
+
+def csrf_seed(request: HttpRequest) -> CsrfSeed | None:
+    """The page's shared CSRF seed, when the visitor has no CSRF cookie yet."""
+    return None if "CSRF_COOKIE" in request.META else CsrfSeed()
+
+
 class PanelMeta(dict[str, Any]):
     """A panel's own ``META``; CSRF cookie state still reaches the main request.
 
@@ -30,9 +57,27 @@ class PanelMeta(dict[str, Any]):
     and only the main request goes back through the middleware that sets it.
     """
 
-    def __init__(self, main: dict[str, Any]) -> None:
+    def __init__(self, main: dict[str, Any], seed: CsrfSeed | None = None) -> None:
         super().__init__(main)
         self.main = main
+        self.seed = seed
+
+    def _seeded(self, key: object) -> bool:
+        if key != "CSRF_COOKIE" or self.seed is None or dict.__contains__(self, key):
+            return False
+        dict.__setitem__(self, "CSRF_COOKIE", self.seed.value)
+        return True
+
+    def __contains__(self, key: object) -> bool:
+        return self._seeded(key) or dict.__contains__(self, key)
+
+    def __getitem__(self, key: str) -> Any:
+        self._seeded(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._seeded(key)
+        return dict.get(self, key, default)
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
@@ -46,17 +91,6 @@ class PanelMeta(dict[str, Any]):
             self[key] = value
 
 
-def csrf_seed(request: HttpRequest) -> str | None:
-    """A CSRF secret the panels of one page share when the visitor has none yet.
-
-    Panels render at once; each minting its own secret would leave all but one of
-    their forms with a token that does not match the cookie the page sets.
-    """
-    if "CSRF_COOKIE" in request.META:
-        return None
-    return get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
-
-
 def is_panel_request(request: HttpRequest) -> bool:
     return getattr(request, "layout_role", None) == PANEL
 
@@ -68,7 +102,7 @@ def make_panel_request(
     layout_context: FrozenLayoutContext,
     queues: QueueCollector,
     empty_post: QueryDict | None = None,
-    csrf_secret: str | None = None,
+    csrf_seed: CsrfSeed | None = None,
 ) -> HttpRequest:
     """A GET copy of ``request`` for one panel.
 
@@ -79,12 +113,9 @@ def make_panel_request(
     """
     panel = object.__new__(type(request))
     attrs = request.__dict__.copy()
-    meta = PanelMeta(request.META)
+    meta = PanelMeta(request.META, csrf_seed)
     dict.__setitem__(meta, "REQUEST_METHOD", "GET")
     dict.__setitem__(meta, "CONTENT_LENGTH", "0")
-    if csrf_secret is not None:
-        # Not sent unless a panel uses it: get_token() then flags it for the cookie.
-        dict.__setitem__(meta, "CSRF_COOKIE", csrf_secret)
     attrs.update(
         method="GET",
         META=meta,
