@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from dj_layouts._utils import describe, is_async_callable
 from dj_layouts.layout import Layout, check_streaming
+from dj_layouts.types import PanelOverrides, ViewFunc
 from dj_layouts.views import (
     _UNSET,
     AsyncLayoutMixin,
@@ -27,9 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _PANEL_ONLY = "_dj_layouts_panel_only"
 
 
-def _function_view(
-    mixin: type, func: Callable[..., Any], attrs: dict[str, Any]
-) -> Callable[..., Any]:
+def _function_view(mixin: type, func: ViewFunc, attrs: dict[str, Any]) -> ViewFunc:
     attrs = dict(attrs)
     layout_class = attrs.pop("layout_class")
     # Partials and callable objects have no __name__ of their own.
@@ -58,7 +57,7 @@ def _make_decorator(
     name: str,
     mixin: type,
     layout_class: type[Layout] | str,
-    panels: Mapping[str, Any] | None,
+    panels: PanelOverrides | None,
     streaming: Any,
     *,
     want_async: bool,

@@ -121,7 +121,6 @@ class Page:
         self.layout_class = layout_class
         self.layout = layout_class()
         self.panels = panels
-        self.is_async = is_async
         self.detect_partials = detect_partials
         self.streaming = streaming
         self.executor: PanelExecutor = layout_executor(layout_class) or (

@@ -25,6 +25,7 @@ from django.views import View
 
 from dj_layouts._utils import describe, is_async_callable
 from dj_layouts.errors import PanelResponseError
+from dj_layouts.types import PanelSource
 
 if TYPE_CHECKING:
     from dj_layouts.cache import CacheConfig
@@ -253,7 +254,7 @@ class ListSource(Source):
         return "list:[" + ",".join(item.identity() for item in self.items) + "]"
 
 
-def _source_from(value: Any, context: Mapping[str, Any], *, where: str) -> Source:
+def _source_from(value: PanelSource, context: Mapping[str, Any], *, where: str) -> Source:
     if value is None:
         return EmptySource()
     if isinstance(value, str):

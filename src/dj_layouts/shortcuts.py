@@ -16,6 +16,7 @@ from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 
 from dj_layouts.layout import Layout, check_streaming
+from dj_layouts.types import PanelOverrides
 from dj_layouts.views import (
     _UNSET,
     AsyncLayoutMixin,
@@ -45,7 +46,7 @@ def _view(
     view_class: type[FunctionView],
     content: Any,
     layout_class: type[Layout] | str,
-    panels: Mapping[str, Any] | None,
+    panels: PanelOverrides | None,
     request: HttpRequest,
     streaming: Any,
     where: str = "render_with_layout",

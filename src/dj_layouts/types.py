@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
-    from django.http.response import HttpResponseBase
 
 #: A view function: ``view(request, *args, **kwargs) -> HttpResponse``.
 ViewFunc = Callable[..., Any]
@@ -15,9 +14,6 @@ ViewFunc = Callable[..., Any]
 #: What a panel may be declared with: a URL name or literal HTML, a callable,
 #: a list of those, or ``None`` for an empty panel.
 PanelSource = Union[str, Callable[..., Any], "list[Any]", "tuple[Any, ...]", None]
-
-#: What a panel view or callable may return.
-PanelOutput = Union["HttpResponseBase", str]
 
 #: ``detector(request) -> bool``
 Detector = Callable[["HttpRequest"], bool]

@@ -23,6 +23,7 @@ from dj_layouts.layout import Layout, check_streaming
 from dj_layouts.page import Page, merge_panels
 from dj_layouts.panels import Panel
 from dj_layouts.requests import is_panel_request
+from dj_layouts.types import ViewFunc
 
 #: Every string layout reference made at import time, for the system check.
 layout_references: list[tuple[str, str]] = []
@@ -139,9 +140,7 @@ class _LayoutViewMixin:
             return bool(getattr(self, "view_is_async", False))
         return is_async_callable(handler)
 
-    def _sync_dispatch(
-        self, inner: Callable[..., Any], request: HttpRequest, args: Any, kwargs: Any
-    ) -> Any:
+    def _sync_dispatch(self, inner: ViewFunc, request: HttpRequest, args: Any, kwargs: Any) -> Any:
         page = self._page(request, is_async=False)
         page.begin()
         get_context: Any = page.layout.get_layout_context
@@ -156,7 +155,7 @@ class _LayoutViewMixin:
         return page.finish(response)
 
     async def _async_dispatch(
-        self, inner: Callable[..., Any], request: HttpRequest, args: Any, kwargs: Any
+        self, inner: ViewFunc, request: HttpRequest, args: Any, kwargs: Any
     ) -> Any:
         page = self._page(request, is_async=True)
         page.begin()
@@ -182,7 +181,7 @@ class _LayoutViewMixin:
         return await page.afinish(response)
 
     @classmethod
-    def _wrap_async_view(cls, view: Callable[..., Any]) -> Callable[..., Any]:
+    def _wrap_async_view(cls, view: ViewFunc) -> ViewFunc:
         """Make an async view's callable always awaitable.
 
         Mixins placed before ours (``LoginRequiredMixin``, django-braces) return a
