@@ -46,6 +46,10 @@ def _optional_positive_int(value: Any) -> bool:
     return value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0)
 
 
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _positive_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
@@ -63,6 +67,8 @@ _SPEC: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "HTMX_COOKIE_NAME": ("dj_layout_current", _is_str, "a cookie name"),
     "HTMX_COOKIE_DOMAIN": (None, _optional_str, "None or a cookie domain"),
     "SYNC_PANEL_WORKERS": (None, _optional_positive_int, "None or a positive int"),
+    "CACHE_IO_WORKERS": (8, _positive_int, "a positive int"),
+    "REFRESH_WORKERS": (4, _positive_int, "a positive int"),
 }
 
 DEFAULTS: Mapping[str, Any] = {key: spec[0] for key, spec in _SPEC.items()}
@@ -116,6 +122,8 @@ class LayoutSettings:
     HTMX_COOKIE_NAME: str
     HTMX_COOKIE_DOMAIN: str | None
     SYNC_PANEL_WORKERS: int | None
+    CACHE_IO_WORKERS: int
+    REFRESH_WORKERS: int
     detectors: tuple[Detector, ...] = field(default=())
 
     @property

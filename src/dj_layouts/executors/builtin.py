@@ -1,0 +1,340 @@
+"""The three executors dj-layouts ships: sequential, gather (async) and threaded (sync)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from dj_layouts.executors.base import (
+    AsyncPanelRun,
+    PanelExecutor,
+    PanelJob,
+    PanelOutcome,
+    PanelRun,
+)
+from dj_layouts.executors.pools import panel_pool, run_in_worker
+
+
+def _overridden(executor: PanelExecutor, name: str, owner: type) -> bool:
+    """Whether a subclass replaced ``start``/``astart``: then its own is what runs."""
+    return getattr(type(executor), name) is not getattr(owner, name)
+
+
+def _wait_in_pool(pool: ThreadPoolExecutor, job: PanelJob) -> PanelOutcome:
+    future = pool.submit(contextvars.copy_context().run, run_in_worker, job)
+    try:
+        return future.result(timeout=job.timeout)
+    except FutureTimeout:
+        future.cancel()  # still queued behind busy workers: never start it
+        return job.timed_out()
+
+
+async def _with_timeout(job: PanelJob, awaitable: Awaitable[PanelOutcome]) -> PanelOutcome:
+    if job.timeout is None:
+        return await awaitable
+    try:
+        return await asyncio.wait_for(awaitable, job.timeout)
+    except asyncio.TimeoutError:
+        return job.timed_out()
+
+
+class TaskStream(AsyncPanelRun):
+    """Outcomes of running tasks as they complete; closing it cancels what still runs.
+
+    A plain async generator would not do: closing one that was never iterated
+    does not reach its ``finally``, and eager panels may be dropped unread.
+    ``starter`` (a job -> outcome-or-task function) lets ``add`` take more jobs.
+    """
+
+    def __init__(
+        self,
+        tasks: Sequence[asyncio.Future[PanelOutcome]],
+        ready: Sequence[PanelOutcome] = (),
+        *,
+        starter: Callable[[PanelJob], PanelOutcome | asyncio.Future[PanelOutcome]] | None = None,
+    ) -> None:
+        self._pending: set[asyncio.Future[PanelOutcome]] = set(tasks)
+        # Popped from the end: lowest index first.
+        self._ready: list[PanelOutcome] = sorted(ready, key=lambda o: -o.index)
+        self._starter = starter
+
+    def add(self, jobs: Sequence[PanelJob]) -> None:
+        if self._starter is None:
+            raise TypeError("This TaskStream was made without a starter; it cannot take jobs.")
+        for job in jobs:
+            started = self._starter(job)
+            if isinstance(started, PanelOutcome):
+                self._ready.append(started)
+            else:
+                self._pending.add(started)
+        self._ready.sort(key=lambda o: -o.index)
+
+    async def __anext__(self) -> PanelOutcome:
+        if not self._ready:
+            if not self._pending:
+                raise StopAsyncIteration
+            try:
+                done, self._pending = await asyncio.wait(
+                    self._pending, return_when=asyncio.FIRST_COMPLETED
+                )
+            except BaseException:
+                # The view was cancelled (client gone): stop the panels too.
+                self.cancel()
+                raise
+            self._ready = sorted((task.result() for task in done), key=lambda o: -o.index)
+        return self._ready.pop()
+
+    def ready(self) -> bool:
+        return bool(self._ready) or any(task.done() for task in self._pending)
+
+    #: The name the first version documented.
+    has_ready = ready
+
+    def cancel(self) -> None:
+        for task in self._pending:
+            task.cancel()
+
+    async def aclose(self) -> None:
+        self.cancel()
+
+
+class _SequentialRun(PanelRun):
+    def __init__(self, jobs: Sequence[PanelJob]) -> None:
+        self.jobs: deque[PanelJob] = deque(jobs)
+
+    def add(self, jobs: Sequence[PanelJob]) -> None:
+        self.jobs.extend(jobs)
+
+    def __next__(self) -> PanelOutcome:
+        if not self.jobs:
+            raise StopIteration
+        job = self.jobs.popleft()
+        if job.timeout is None:
+            return job.run()
+        return job.probe() or _wait_in_pool(panel_pool(), job)
+
+    def close(self) -> None:
+        self.jobs.clear()
+
+
+class _AsyncSequentialRun(AsyncPanelRun):
+    def __init__(self, jobs: Sequence[PanelJob]) -> None:
+        self.jobs: deque[PanelJob] = deque(jobs)
+
+    def add(self, jobs: Sequence[PanelJob]) -> None:
+        self.jobs.extend(jobs)
+
+    async def __anext__(self) -> PanelOutcome:
+        if not self.jobs:
+            raise StopAsyncIteration
+        job = self.jobs.popleft()
+        outcome = job.probe()
+        if outcome is not None:
+            return outcome
+        if job.is_async:
+            return await _with_timeout(job, job.arun())
+        if job.timeout is not None:
+            # An abandoned panel would hold the thread-sensitive thread, and the
+            # layout template renders there next: the page would wait after all.
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(
+                panel_pool(), contextvars.copy_context().run, run_in_worker, job
+            )
+            return await _with_timeout(job, future)
+        return await sync_to_async(job.run)()
+
+    async def aclose(self) -> None:
+        self.jobs.clear()
+
+
+class SequentialExecutor(PanelExecutor):
+    """One panel after another, in definition order: the default for sync views.
+
+    A panel with a ``timeout`` runs in a worker thread so the page need not wait
+    for it. Under an async view, other sync panels run on asgiref's
+    thread-sensitive thread, one by one, exactly as ``sync_to_async`` would run them.
+    """
+
+    def open(self, jobs: Sequence[PanelJob] = ()) -> PanelRun:
+        if _overridden(self, "start", SequentialExecutor):
+            return super().open(jobs)
+        return _SequentialRun(jobs)
+
+    def aopen(self, jobs: Sequence[PanelJob] = ()) -> AsyncPanelRun:
+        if _overridden(self, "astart", SequentialExecutor):
+            return super().aopen(jobs)
+        return _AsyncSequentialRun(jobs)
+
+    def start(self, jobs: Sequence[PanelJob]) -> Iterator[PanelOutcome]:
+        return _SequentialRun(jobs)
+
+    def astart(self, jobs: Sequence[PanelJob]) -> AsyncPanelRun:
+        return _AsyncSequentialRun(jobs)
+
+
+class _FutureRun(PanelRun):
+    """Sync panels each in a pool thread; outcomes as their futures complete."""
+
+    def __init__(self, pool: ThreadPoolExecutor, jobs: Sequence[PanelJob]) -> None:
+        self.pool = pool
+        self.ready: list[PanelOutcome] = []
+        # future -> (job, deadline)
+        self.futures: dict[Future[PanelOutcome], tuple[PanelJob, float | None]] = {}
+        self.add(jobs)
+
+    def add(self, jobs: Sequence[PanelJob]) -> None:
+        now = time.monotonic()
+        for job in jobs:
+            outcome = job.probe()
+            if outcome is not None:
+                self.ready.append(outcome)
+                continue
+            future = self.pool.submit(contextvars.copy_context().run, run_in_worker, job)
+            deadline = None if job.timeout is None else now + job.timeout
+            self.futures[future] = (job, deadline)
+
+    def __next__(self) -> PanelOutcome:
+        while not self.ready:
+            if not self.futures:
+                raise StopIteration
+            self._wait()
+        return self.ready.pop(0)
+
+    def _wait(self) -> None:
+        deadlines = [d for _, d in self.futures.values() if d is not None]
+        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        done, _ = wait(self.futures, timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in sorted(done, key=lambda f: self.futures[f][0].index):
+            del self.futures[future]
+            self.ready.append(future.result())
+        now = time.monotonic()
+        for future, (job, deadline) in sorted(self.futures.items(), key=lambda i: i[1][0].index):
+            if deadline is not None and now >= deadline:
+                del self.futures[future]
+                future.cancel()  # a running thread is abandoned; its result is dropped
+                self.ready.append(job.timed_out())
+
+    def close(self) -> None:
+        for future in self.futures:
+            future.cancel()
+        self.futures.clear()
+
+
+class _PooledExecutor(PanelExecutor):
+    """All panels at once: async panels as tasks, sync panels each in a pool thread."""
+
+    concurrent = True
+
+    def pool(self) -> ThreadPoolExecutor:
+        return panel_pool()
+
+    def open(self, jobs: Sequence[PanelJob] = ()) -> PanelRun:
+        if _overridden(self, "start", _PooledExecutor):
+            return super().open(jobs)
+        return _FutureRun(self.pool(), jobs)
+
+    def start(self, jobs: Sequence[PanelJob]) -> Iterator[PanelOutcome]:
+        return _FutureRun(self.pool(), jobs)
+
+    def _starter(self) -> Callable[[PanelJob], PanelOutcome | asyncio.Future[PanelOutcome]]:
+        loop = asyncio.get_running_loop()
+        pools: list[ThreadPoolExecutor] = []
+
+        async def one(job: PanelJob) -> PanelOutcome:
+            if job.is_async:
+                return await _with_timeout(job, job.arun())
+            if not pools:
+                pools.append(self.pool())
+            future = loop.run_in_executor(
+                pools[0], contextvars.copy_context().run, run_in_worker, job
+            )
+            return await _with_timeout(job, future)
+
+        def start(job: PanelJob) -> PanelOutcome | asyncio.Future[PanelOutcome]:
+            # A cache hit or literal HTML is ready now: no task, no thread.
+            outcome = job.probe()
+            if outcome is not None:
+                return outcome
+            if job.is_async and job.timeout is None:
+                return loop.create_task(job.arun())
+            return loop.create_task(one(job))
+
+        return start
+
+    def aopen(self, jobs: Sequence[PanelJob] = ()) -> AsyncPanelRun:
+        if _overridden(self, "astart", _PooledExecutor):
+            return super().aopen(jobs)
+        stream = TaskStream([], starter=self._starter())
+        stream.add(jobs)
+        return stream
+
+    def astart(self, jobs: Sequence[PanelJob]) -> AsyncPanelRun:
+        stream = TaskStream([], starter=self._starter())
+        stream.add(jobs)
+        return stream
+
+
+class GatherExecutor(_PooledExecutor):
+    """Every panel starts at once: the default for async views.
+
+    Async panels run as tasks on the event loop. Sync panels run each in a
+    worker thread of a shared pool (``DJ_LAYOUTS["SYNC_PANEL_WORKERS"]``), not
+    one by one on asgiref's thread-sensitive thread; the database connections
+    such a thread opens are closed when its panel ends.
+    """
+
+
+class ThreadedExecutor(_PooledExecutor):
+    """Every panel at once in a pool of its own: concurrency for sync (WSGI) views."""
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        if max_workers is not None and (
+            isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1
+        ):
+            raise TypeError(
+                f"ThreadedExecutor(max_workers=...) must be a positive int or None, "
+                f"not {max_workers!r}."
+            )
+        self.max_workers = max_workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ThreadedExecutor(max_workers={self.max_workers!r})"
+
+    def pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self.max_workers, thread_name_prefix="dj-layouts-threaded"
+                )
+            return self._pool
+
+
+def coerce_executor(value: Any, *, owner: str) -> PanelExecutor | None:
+    """An executor instance from a ``Layout.executor`` value (class, instance or None)."""
+    if value is None or isinstance(value, PanelExecutor):
+        return value
+    if isinstance(value, type) and issubclass(value, PanelExecutor):
+        if inspect.isabstract(value):
+            missing = ", ".join(sorted(value.__abstractmethods__))
+            raise TypeError(
+                f"{owner}.executor: {value.__qualname__} is abstract (it does not implement "
+                f"{missing}). Implement them, or use SequentialExecutor, GatherExecutor or "
+                "ThreadedExecutor(max_workers=8)."
+            )
+        return value()
+    raise TypeError(
+        f"{owner}.executor must be a PanelExecutor subclass or instance, not {value!r}. "
+        "Use SequentialExecutor, GatherExecutor or ThreadedExecutor(max_workers=8)."
+    )
