@@ -117,8 +117,9 @@ class PanelRun(abc.ABC):
     def __iter__(self) -> Iterator[PanelOutcome]:
         return self
 
+    @abc.abstractmethod
     def close(self) -> None:
-        """Give up on what has not finished. The default has nothing to give up."""
+        """Give up on what has not finished."""
 
 
 class AsyncPanelRun(abc.ABC):
