@@ -48,7 +48,7 @@ from dj_layouts import (
 )
 from dj_layouts import cache as cache_module
 from dj_layouts.cache import CacheConfig, ainvalidate_panel, invalidate_panel, make_key
-from dj_layouts.executors import shared_pool
+from dj_layouts.executors import refresh_pool, shared_pool
 from tests.cacheproc.fixtures import redis_caches, redis_server  # noqa: F401 - redis_url
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
@@ -1474,8 +1474,8 @@ def test_a_refresh_that_cannot_start_still_serves_the_stale_entry(
 ) -> None:
     page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(timeout=0, stale_ttl=60)))
     page(page_layout)
-    settings.DJ_LAYOUTS = {"SYNC_PANEL_WORKERS": 3}  # a pool of its own, for this test
-    shared_pool().shutdown()  # as at interpreter exit
+    settings.DJ_LAYOUTS = {"REFRESH_WORKERS": 3}  # a pool of its own, for this test
+    refresh_pool().shutdown()  # as at interpreter exit
 
     assert slots(page(page_layout))["nav"] == "<nav>nav 1</nav>"
     assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [

@@ -35,6 +35,7 @@ from dj_layouts.shortcuts import (
     render_error_page,
     render_with_layout,
 )
+from dj_layouts.state import LayoutState, force_full_page, get_layout_context, get_layout_state
 from dj_layouts.views import AsyncLayoutMixin, LayoutMixin, PanelOnlyMixin
 
 __version__ = "0.1.0"
@@ -47,6 +48,7 @@ __all__ = [
     "Layout",
     "LayoutContext",
     "LayoutMixin",
+    "LayoutState",
     "Panel",
     "PanelError",
     "PanelExecutor",
@@ -69,6 +71,9 @@ __all__ = [
     "async_render_with_layout",
     "async_resolve_panel_source",
     "cache",
+    "force_full_page",
+    "get_layout_context",
+    "get_layout_state",
     "layout",
     "panel_only",
     "render_error_page",

@@ -43,7 +43,7 @@ from django.utils.functional import LazyObject, empty
 
 from dj_layouts._utils import describe, is_async_callable
 from dj_layouts.conf import get_settings
-from dj_layouts.executors import close_thread_connections, shared_pool
+from dj_layouts.executors import close_thread_connections, io_pool, refresh_pool
 from dj_layouts.panels import CallableSource, ListSource, Panel, Source, to_html
 
 if TYPE_CHECKING:
@@ -848,10 +848,8 @@ class PanelCache:
                     await cache.adelete(op[1])
             return None
         # Django's default async methods queue every call on one shared thread;
-        # the panel pool runs them side by side.
-        return await asyncio.get_running_loop().run_in_executor(
-            shared_pool(), self._io_in_worker, op
-        )
+        # the cache I/O pool runs them side by side, apart from panel work.
+        return await asyncio.get_running_loop().run_in_executor(io_pool(), self._io_in_worker, op)
 
     def _io_in_worker(self, op: Any) -> Any:
         # A database cache opens a connection in this pool thread: don't leave it open.
@@ -879,7 +877,7 @@ class PanelCache:
             ):
                 self._forget_refresh()
                 return  # another process refreshes it
-            future = shared_pool().submit(
+            future = refresh_pool().submit(
                 contextvars.copy_context().run, self._refresh, token, not inline
             )
         except Exception:
