@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.test import RequestFactory
+from django.test import AsyncRequestFactory
 
 from tests.docs_helpers import run_block, snippet_blocks
 
@@ -20,7 +20,7 @@ async def test_streaming_samples_stream_as_described(restore_layout_registry):
     namespace = run_page()
     assert namespace["StreamedLayout"].streaming == "ordered"
     assert namespace["ProductView"].layout_streaming is None
-    response = await namespace["product"](RequestFactory().get("/"))
+    response = await namespace["product"](AsyncRequestFactory().get("/"))
     assert response.streaming
     body = b"".join([chunk async for chunk in response.streaming_content]).decode()
     assert "<h1>Product</h1>" in body and "<template" in body

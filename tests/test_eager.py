@@ -7,7 +7,7 @@ import time
 
 import pytest
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import AsyncRequestFactory, RequestFactory
 
 from dj_layouts import (
     ConditionalPanel,
@@ -74,7 +74,7 @@ async def test_eager_panel_runs_while_the_async_content_view_runs(executor):
         return HttpResponse("<h1>c</h1>")
 
     start = time.perf_counter()
-    response = await page(RequestFactory().get("/"))
+    response = await page(AsyncRequestFactory().get("/"))
     elapsed = time.perf_counter() - start
     assert elapsed < 0.35  # 0.2 s view and 0.2 s panel overlap; not 0.4 s
     body = response.content.decode()
@@ -129,7 +129,7 @@ async def test_eager_panels_are_cancelled_when_the_content_view_fails():
         raise ValueError("view broke")
 
     with pytest.raises(ValueError, match="view broke"):
-        await page(RequestFactory().get("/"))
+        await page(AsyncRequestFactory().get("/"))
     await asyncio.wait_for(cancelled.wait(), 1)
 
 
@@ -140,7 +140,7 @@ async def test_eager_panels_stream_as_soon_as_they_are_ready():
         return HttpResponse("<h1>c</h1>")
 
     start = time.perf_counter()
-    response = await page(RequestFactory().get("/"))
+    response = await page(AsyncRequestFactory().get("/"))
     body = b"".join([chunk async for chunk in response.streaming_content]).decode()
     assert time.perf_counter() - start < 0.35
     assert "<p>eager</p>" in body

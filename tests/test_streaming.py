@@ -11,7 +11,7 @@ import django
 import pytest
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpResponse, StreamingHttpResponse
-from django.test import RequestFactory, override_settings
+from django.test import AsyncRequestFactory, RequestFactory, override_settings
 
 from dj_layouts import (
     Layout,
@@ -156,7 +156,7 @@ async def test_panel_error_after_first_byte_fills_its_slot_and_is_logged(caplog)
         return HttpResponse("<h1>c</h1>")
 
     with caplog.at_level(logging.ERROR, logger="dj_layouts"):
-        response = await page(RequestFactory().get("/"))
+        response = await page(AsyncRequestFactory().get("/"))
         body = b"".join([chunk async for chunk in response.streaming_content]).decode()
 
     assert response.status_code == 200
@@ -175,7 +175,7 @@ async def test_panel_error_in_debug_mode_shows_the_error_text_in_the_slot(caplog
         return HttpResponse("<h1>c</h1>")
 
     with caplog.at_level(logging.ERROR, logger="dj_layouts"):
-        response = await page(RequestFactory().get("/"))
+        response = await page(AsyncRequestFactory().get("/"))
         body = b"".join([chunk async for chunk in response.streaming_content]).decode()
     assert (
         '<pre class="dj-layouts-debug-error">Panel &#x27;fast&#x27; failed to render: '
@@ -194,7 +194,7 @@ async def test_timeouts_apply_to_streamed_panels():
         return HttpResponse("<h1>c</h1>")
 
     start = time.perf_counter()
-    response = await page(RequestFactory().get("/?slow=3"))
+    response = await page(AsyncRequestFactory().get("/?slow=3"))
     body = b"".join([chunk async for chunk in response.streaming_content]).decode()
     assert time.perf_counter() - start < 1.5
     assert "This part of the page could not be loaded." in body
@@ -231,7 +231,7 @@ async def test_queue_items_for_a_queue_already_sent_go_out_with_the_panel():
         add_style(request, "/static/content.css")
         return HttpResponse("<h1>c</h1>")
 
-    response = await page(RequestFactory().get("/?slow=0.01"))
+    response = await page(AsyncRequestFactory().get("/?slow=0.01"))
     body = b"".join([chunk async for chunk in response.streaming_content]).decode()
     head = body[: body.index("</head>")]
     assert '<link rel="stylesheet" href="/static/content.css">' in head
@@ -314,6 +314,6 @@ def test_a_view_can_turn_streaming_off_for_a_streaming_layout():
 async def test_class_based_async_view_streams_unordered():
     response = await views.AsyncUnorderedView.as_view(
         layout_panels={"slow": Panel("<p>instant</p>")}
-    )(RequestFactory().get("/"))
+    )(AsyncRequestFactory().get("/"))
     body = b"".join([chunk async for chunk in response.streaming_content]).decode()
     assert "<template" in body and "<p>instant</p>" in body

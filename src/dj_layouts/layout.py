@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -141,6 +142,29 @@ class Layout:
     @classmethod
     def get_queues(cls) -> dict[str, RenderQueue]:
         return dict(cls._queues)
+
+    @classmethod
+    def get_executor(cls) -> PanelExecutor | None:
+        """The executor ``executor`` declares, even if it was changed after class creation.
+
+        Tests swap it (``mock.patch.object(MyLayout, "executor", SequentialExecutor())``);
+        the instance made at class creation is reused while the declaration is unchanged.
+        """
+        declared = cls.executor
+        executor = cls._executor
+        if declared is executor or (declared is not None and declared is type(executor)):
+            return executor
+        executor = coerce_executor(declared, owner=cls.__qualname__)
+        cls._executor = executor
+        return executor
+
+    @classmethod
+    def get_context_defaults(cls) -> dict[str, Any]:
+        """``layout_context_defaults`` for one request (mutable values copied)."""
+        if cls._mutable_defaults:
+            # A view appending to a default list must not change it for later requests.
+            return copy.deepcopy(dict(cls.layout_context_defaults))
+        return dict(cls.layout_context_defaults)
 
     @classmethod
     def resolve(cls, key: str | type[Layout]) -> type[Layout]:

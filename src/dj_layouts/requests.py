@@ -1,4 +1,25 @@
-"""Building a panel's own request from the main request."""
+"""What a panel's request shares with its page, written in one place (SPEC §5).
+
+Each panel gets its own copy of the main request (``make_panel_request``): method
+``GET``, empty ``POST`` and ``FILES`` (the main request's body is never parsed for
+it), its own ``META``, ``COOKIES`` and attributes, its own ``LayoutState`` with the
+read-only layout context and an empty queue collector. A panel cannot change the
+main request or another panel's. What it does share:
+
+- ``user`` and ``session``: the same objects as the page's. Before panels run at
+  the same time, ``resolve_shared`` loads both once, so concurrent panels never
+  race to load them: a session loaded twice would keep only one panel's writes.
+  Writes to the loaded session go to one dict and are all saved with the page.
+- ``django.contrib.messages``: the page's message storage; messages a panel adds
+  are stored with the page's response.
+- The CSRF secret: a page has **one**, made by whoever asks first (the content
+  view, an eager panel or a panel), so every form on the page posts with a valid
+  token. ``share_csrf`` arranges it before anything runs; a streamed page whose
+  headers leave before the panels render decides the cookie up front
+  (``issue_csrf_cookie``).
+- Everything else middleware attached (``resolver_match``, ``htmx``, ...), by
+  reference.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +27,28 @@ import threading
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.http import HttpRequest, QueryDict
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.utils.crypto import get_random_string
 from django.utils.datastructures import MultiValueDict
 
-from dj_layouts.context import FrozenLayoutContext
+from dj_layouts.state import PANEL, LayoutState
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from dj_layouts.layout import Layout
     from dj_layouts.queues import QueueCollector
 
-MAIN = "main"
-PANEL = "panel"
-
-
 # What CsrfViewMiddleware reads back from the request to set the CSRF cookie.
-_CSRF_KEYS = frozenset({"CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE"})
+_CSRF_COOKIE = "CSRF_COOKIE"
+_CSRF_KEYS = frozenset({_CSRF_COOKIE, "CSRF_COOKIE_NEEDS_UPDATE"})
+_CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 
 
 class CsrfSeed:
-    """One CSRF secret for all the panels of a page, made only if a panel asks for it.
-
-    Panels render at once; each minting its own secret would leave all but one of
-    their forms with a token that does not match the cookie the page sets.
-    """
+    """The page's one CSRF secret, made the first time anyone asks for it."""
 
     def __init__(self) -> None:
         self._value: str | None = None
@@ -45,27 +64,20 @@ class CsrfSeed:
             return self._value
 
 
-def csrf_seed(request: HttpRequest) -> CsrfSeed | None:
-    """The page's shared CSRF seed, when the visitor has no CSRF cookie yet."""
-    return None if "CSRF_COOKIE" in request.META else CsrfSeed()
+class _SeededMeta(dict[str, Any]):
+    """A ``META`` whose missing CSRF secret is taken from the page's seed when first read.
 
-
-class PanelMeta(dict[str, Any]):
-    """A panel's own ``META``; CSRF cookie state still reaches the main request.
-
-    A panel rendering ``{% csrf_token %}`` asks for the CSRF cookie to be set,
-    and only the main request goes back through the middleware that sets it.
+    Django's ``get_token()`` asks ``"CSRF_COOKIE" in request.META`` before minting
+    a secret of its own; answering from the shared seed there is what makes the
+    content view, eager panels and panels agree on one secret.
     """
 
-    def __init__(self, main: dict[str, Any], seed: CsrfSeed | None = None) -> None:
-        super().__init__(main)
-        self.main = main
-        self.seed = seed
+    seed: CsrfSeed | None = None
 
     def _seeded(self, key: object) -> bool:
-        if key != "CSRF_COOKIE" or self.seed is None or dict.__contains__(self, key):
+        if key != _CSRF_COOKIE or self.seed is None or dict.__contains__(self, key):
             return False
-        dict.__setitem__(self, "CSRF_COOKIE", self.seed.value)
+        dict.__setitem__(self, _CSRF_COOKIE, self.seed.value)
         return True
 
     def __contains__(self, key: object) -> bool:
@@ -79,38 +91,89 @@ class PanelMeta(dict[str, Any]):
         self._seeded(key)
         return dict.get(self, key, default)
 
+
+class _MainMeta(_SeededMeta):
+    """The main request's ``META`` on a page whose visitor has no CSRF cookie yet."""
+
+    def __init__(self, meta: Mapping[str, Any], seed: CsrfSeed) -> None:
+        super().__init__(meta)
+        self.seed = seed
+
+
+class PanelMeta(_SeededMeta):
+    """A panel's own ``META``; CSRF cookie state still reaches the main request.
+
+    A panel rendering ``{% csrf_token %}`` asks for the CSRF cookie to be set,
+    and only the main request goes back through the middleware that sets it.
+    """
+
+    def __init__(self, main: dict[str, Any], seed: CsrfSeed | None = None) -> None:
+        super().__init__(main)
+        self.main = main
+        self.seed = seed
+
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
         if key in _CSRF_KEYS:
             # The cookie's value goes with the flag: the middleware reads both.
             for csrf_key in _CSRF_KEYS & self.keys():
-                self.main[csrf_key] = dict.__getitem__(self, csrf_key)
+                dict.__setitem__(self.main, csrf_key, dict.__getitem__(self, csrf_key))
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
 
-def is_panel_request(request: HttpRequest) -> bool:
-    return getattr(request, "layout_role", None) == PANEL
+def share_csrf(request: HttpRequest) -> CsrfSeed | None:
+    """Give the page one CSRF secret, made lazily by whoever asks first.
+
+    Call before the content view or any panel runs. A visitor who already has
+    the cookie needs nothing (the middleware put the secret in ``META``).
+    """
+    if _CSRF_COOKIE in request.META:
+        return None
+    seed = CsrfSeed()
+    meta = _MainMeta(request.META, seed)
+    request.META = meta
+    if "environ" in request.__dict__:
+        request.environ = meta  # type: ignore[attr-defined]  # WSGIRequest keeps both
+    return seed
+
+
+def issue_csrf_cookie(request: HttpRequest) -> None:
+    """Decide the CSRF cookie now, for a page whose headers leave before its panels render.
+
+    Costs a ``Set-Cookie`` (and ``Vary: Cookie``) on a streamed page's first visit
+    when the project uses ``CsrfViewMiddleware``; without it, nothing.
+    """
+    if _CSRF_MIDDLEWARE in settings.MIDDLEWARE and not getattr(
+        settings, "CSRF_USE_SESSIONS", False
+    ):
+        get_token(request)
+
+
+def resolve_shared(request: HttpRequest) -> None:
+    """Load the user and the session once, before panels run at the same time."""
+    user = request.__dict__.get("user")
+    if user is not None:
+        # A SimpleLazyObject: evaluating it here keeps panels from each querying.
+        getattr(user, "is_authenticated", None)
+    session = request.__dict__.get("session")
+    if session is not None and hasattr(session, "keys"):
+        session.keys()  # loads the session: panels then write into one dict
 
 
 def make_panel_request(
     request: HttpRequest,
     *,
+    layout_class: type[Layout],
     panel_name: str,
-    layout_context: FrozenLayoutContext,
+    layout_context: Mapping[str, Any],
     queues: QueueCollector,
     empty_post: QueryDict | None = None,
     csrf_seed: CsrfSeed | None = None,
 ) -> HttpRequest:
-    """A GET copy of ``request`` for one panel.
-
-    The copy shares what middleware attached (``user``, ``session``, ...) but has
-    its own ``META``, ``COOKIES`` and attributes, so a panel cannot change the main
-    request or another panel's. The main request's body is never parsed for it.
-    ``empty_post`` lets the panels of one page share one immutable, empty ``POST``.
-    """
+    """A GET copy of ``request`` for one panel (see the module docstring)."""
     panel = object.__new__(type(request))
     attrs = request.__dict__.copy()
     meta = PanelMeta(request.META, csrf_seed)
@@ -126,11 +189,14 @@ def make_panel_request(
         _body=b"",
         _stream=BytesIO(),
         _read_started=False,
-        layout_role=PANEL,
-        layout_panel_name=panel_name,
-        is_layout_partial=False,
-        layout_context=layout_context,
-        layout_queues=queues,
+        dj_layouts_force_full=False,
     )
     panel.__dict__ = attrs
+    LayoutState(
+        role=PANEL,
+        layout_class=layout_class,
+        context=layout_context,
+        queues=queues,
+        panel_name=panel_name,
+    ).attach(panel)
     return panel

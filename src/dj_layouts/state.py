@@ -84,17 +84,15 @@ class LayoutState:
 
     def attach(self, request: HttpRequest) -> None:
         """Put this state on ``request``, with the existing package's attribute names."""
-        request.__dict__.update(
-            {
-                ATTRIBUTE: self,
-                "layout_role": self.role,
-                "is_layout_partial": self.is_partial,
-                "layout_key": self.key,
-                "layout_context": self.context,
-                "layout_queues": self.queues,
-                "layout_panel_name": self.panel_name,
-            }
-        )
+        attrs = request.__dict__
+        attrs[ATTRIBUTE] = self
+        attrs["layout_role"] = self.role
+        attrs["is_layout_partial"] = self.is_partial
+        attrs["layout_key"] = self.key
+        attrs["layout_context"] = self.context
+        attrs["layout_queues"] = self.queues
+        if self.panel_name is not None:
+            attrs["layout_panel_name"] = self.panel_name
 
     def set_partial(self, request: HttpRequest, value: bool) -> None:
         self.is_partial = value

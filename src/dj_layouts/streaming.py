@@ -13,7 +13,6 @@ sync and async drivers feed with outcomes: one body, two thin shells.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from collections.abc import AsyncIterator, Generator, Iterator
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.html import escape
 
@@ -31,8 +30,9 @@ from dj_layouts.errors import PanelRenderError
 from dj_layouts.queues import QueueCollector, QueueItem, get_csp_nonce
 
 if TYPE_CHECKING:
-    from dj_layouts.executors import PanelJob, PanelOutcome
+    from dj_layouts.executors import AsyncPanelRun, PanelJob, PanelOutcome, PanelRun
     from dj_layouts.page import Page
+    from dj_layouts.page import Stream as StreamStep
 
 ORDERED = "ordered"
 UNORDERED = "unordered"
@@ -273,43 +273,61 @@ def _response(page: Page, content: HttpResponseBase, body: Any) -> StreamingHttp
     return response
 
 
-# -- the sync driver ---------------------------------------------------------------------------
-def sync_stream(
-    page: Page,
-    content: HttpResponseBase,
-    plan: StreamPlan,
-    parts: list[_Part],
-    jobs: list[PanelJob],
-    outcomes: Iterator[PanelOutcome],
-    mode: str,
-) -> StreamingHttpResponse:
-    streamer = Streamer(page, plan, parts, jobs)
+def _after_stream(page: Page) -> None:
+    """Keep what panels wrote to the session once the headers had left.
 
-    charset = content.charset
+    The session middleware saved the session before the body was sent; panels
+    that wrote to it since (or added messages kept in the session) are saved
+    here. A session that did not exist yet cannot be: its cookie is gone.
+    """
+    request = page.request
+    storage = request.__dict__.get("_messages")
+    update = getattr(storage, "update", None)
+    if update is not None and getattr(storage, "_queued_messages", None):
+        update(HttpResponse())
+    session = request.__dict__.get("session")
+    if (
+        session is not None
+        and getattr(session, "modified", False)
+        and getattr(session, "session_key", None)
+        and not session.is_empty()
+    ):
+        session.save()
+
+
+# -- the sync driver ---------------------------------------------------------------------------
+def sync_stream(page: Page, step: StreamStep, run: PanelRun) -> StreamingHttpResponse:
+    streamer = Streamer(page, step.plan, step.parts, step.jobs)
+    charset = step.response.charset
+    mode = page.streaming
 
     def body() -> Iterator[bytes]:
         done: dict[int, str] = {}
         steps = streamer.ordered() if mode == ORDERED else streamer.unordered()
         reply: Any = None
-        while True:
-            try:
-                step = steps.send(reply)
-            except StopIteration:
-                return
-            reply = None
-            if isinstance(step, _Emit):
-                if step.text:
-                    yield step.text.encode(charset)
-            elif isinstance(step, _Need):
-                while step.index not in done:
-                    outcome = next(outcomes)
-                    done[outcome.index] = _html(streamer, outcome)
-                reply = done[step.index]
-            else:
-                outcome = next(outcomes)
-                reply = (outcome, _html(streamer, outcome))
+        try:
+            while True:
+                try:
+                    part = steps.send(reply)
+                except StopIteration:
+                    break
+                reply = None
+                if isinstance(part, _Emit):
+                    if part.text:
+                        yield part.text.encode(charset)
+                elif isinstance(part, _Need):
+                    while part.index not in done:
+                        outcome = next(run)
+                        done[outcome.index] = _html(streamer, outcome)
+                    reply = done[part.index]
+                else:
+                    outcome = next(run)
+                    reply = (outcome, _html(streamer, outcome))
+        finally:
+            run.close()
+        _after_stream(page)
 
-    return _response(page, content, body())
+    return _response(page, step.response, body())
 
 
 def _html(streamer: Streamer, outcome: PanelOutcome) -> str:
@@ -318,21 +336,12 @@ def _html(streamer: Streamer, outcome: PanelOutcome) -> str:
 
 
 # -- the async driver --------------------------------------------------------------------------
-def async_stream(
-    page: Page,
-    content: HttpResponseBase,
-    plan: StreamPlan,
-    parts: list[_Part],
-    jobs: list[PanelJob],
-    sources: list[AsyncIterator[PanelOutcome]],
-    mode: str,
-) -> StreamingHttpResponse:
-    streamer = Streamer(page, plan, parts, jobs)
-
-    charset = content.charset
+def async_stream(page: Page, step: StreamStep, run: AsyncPanelRun) -> StreamingHttpResponse:
+    streamer = Streamer(page, step.plan, step.parts, step.jobs)
+    charset = step.response.charset
+    mode = page.streaming
 
     async def body() -> AsyncIterator[bytes]:
-        inbox = _Inbox(sources)
         done: dict[int, str] = {}
         steps = streamer.ordered() if mode == ORDERED else streamer.unordered()
         reply: Any = None
@@ -340,37 +349,41 @@ def async_stream(
         try:
             while True:
                 try:
-                    step = steps.send(reply)
+                    part = steps.send(reply)
                 except StopIteration:
                     break
                 reply = None
-                if isinstance(step, _Emit):
-                    pending.append(step.text)
+                if isinstance(part, _Emit):
+                    pending.append(part.text)
                     continue
-                if isinstance(step, _Need) and step.index in done:
-                    reply = done[step.index]
+                if isinstance(part, _Need) and part.index in done:
+                    reply = done[part.index]
                     continue
-                if isinstance(step, _Need):
-                    while step.index not in done:
-                        if pending and not inbox.ready():
+                if pending and not run.ready():
+                    yield "".join(pending).encode(charset)
+                    pending.clear()
+                if isinstance(part, _Need):
+                    while part.index not in done:
+                        outcome = await run.__anext__()
+                        done[outcome.index] = await _ahtml(streamer, outcome)
+                        if part.index not in done and pending and not run.ready():
                             yield "".join(pending).encode(charset)
                             pending.clear()
-                        outcome = await inbox.next()
-                        done[outcome.index] = await _ahtml(streamer, outcome)
-                    reply = done[step.index]
+                    reply = done[part.index]
                 else:
-                    if pending and not inbox.ready():
-                        yield "".join(pending).encode(charset)
-                        pending.clear()
-                    outcome = await inbox.next()
+                    outcome = await run.__anext__()
                     reply = (outcome, await _ahtml(streamer, outcome))
             if pending:
                 yield "".join(pending).encode(charset)
         finally:
             # Finished, failed, or the client went away: stop whatever still runs.
-            await inbox.aclose()
+            await run.aclose()
+        await _after_stream_off_loop(page)
 
-    return _response(page, content, body())
+    return _response(page, step.response, body())
+
+
+_after_stream_off_loop = sync_to_async(_after_stream)
 
 
 async def _ahtml(streamer: Streamer, outcome: PanelOutcome) -> str:
@@ -379,42 +392,3 @@ async def _ahtml(streamer: Streamer, outcome: PanelOutcome) -> str:
         # on_panel_error() renders a template, which may touch the database.
         error = await sync_to_async(streamer.error_html)(outcome)
     return streamer.outcome_html(outcome, error)
-
-
-class _Inbox:
-    """Outcomes from one or more executor streams (eager panels run in their own)."""
-
-    def __init__(self, sources: list[AsyncIterator[PanelOutcome]]) -> None:
-        self.sources = sources
-        self.queue: asyncio.Queue[PanelOutcome] | None = None
-        self.pumps: list[asyncio.Future[None]] = []
-        if len(sources) > 1:
-            queue: asyncio.Queue[PanelOutcome] = asyncio.Queue()
-
-            async def pump(source: AsyncIterator[PanelOutcome]) -> None:
-                async for outcome in source:
-                    await queue.put(outcome)
-
-            self.queue = queue
-            self.pumps = [asyncio.ensure_future(pump(source)) for source in sources]
-
-    def ready(self) -> bool:
-        """Whether an outcome can be had without waiting."""
-        if self.queue is not None:
-            return not self.queue.empty()
-        has_ready = getattr(self.sources[0], "has_ready", None)
-        return bool(has_ready()) if has_ready is not None else False
-
-    async def next(self) -> PanelOutcome:
-        if self.queue is not None:
-            return await self.queue.get()
-        return await self.sources[0].__anext__()
-
-    async def aclose(self) -> None:
-        for task in self.pumps:
-            task.cancel()
-        await asyncio.gather(*self.pumps, return_exceptions=True)
-        for source in self.sources:
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                await aclose()

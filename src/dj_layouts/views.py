@@ -12,17 +12,18 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 from django.utils.functional import classproperty
 from django.views import View
 
 from dj_layouts._utils import is_async_callable
+from dj_layouts.drivers import adrive, drive
 from dj_layouts.layout import Layout, check_streaming
 from dj_layouts.page import Page, merge_panels
 from dj_layouts.panels import Panel
-from dj_layouts.requests import is_panel_request
+from dj_layouts.state import is_panel_request
 from dj_layouts.types import ViewFunc
 
 #: Every string layout reference made at import time, for the system check.
@@ -142,43 +143,25 @@ class _LayoutViewMixin:
 
     def _sync_dispatch(self, inner: ViewFunc, request: HttpRequest, args: Any, kwargs: Any) -> Any:
         page = self._page(request, is_async=False)
-        page.begin()
-        get_context: Any = page.layout.get_layout_context
-        if getattr(get_context, "__func__", None) is Layout.get_layout_context:
-            pass  # the default adds nothing; skipping it keeps partial responses cheap
-        elif is_async_callable(get_context):
-            page.add_context(async_to_sync(get_context)(request))
-        else:
-            page.add_context(get_context(request))
-        page.start_eager()
-        response = inner(request, *args, **kwargs)
-        return page.finish(response)
+        return drive(page, lambda: inner(request, *args, **kwargs))
 
     async def _async_dispatch(
         self, inner: ViewFunc, request: HttpRequest, args: Any, kwargs: Any
     ) -> Any:
         page = self._page(request, is_async=True)
-        page.begin()
-        get_context: Any = page.layout.get_layout_context
-        if getattr(get_context, "__func__", None) is Layout.get_layout_context:
-            pass  # the default adds nothing: no thread hop for it
-        elif is_async_callable(get_context):
-            page.add_context(await get_context(request))
-        else:
-            page.add_context(await sync_to_async(get_context)(request))
-        page.astart_eager()
-        try:
-            if self._content_is_async(request):
+        content_is_async = self._content_is_async(request)
+
+        async def content() -> Any:
+            if content_is_async:
                 response = inner(request, *args, **kwargs)
             else:
                 # A sync handler may query the database: run it off the event loop.
                 response = await sync_to_async(inner)(request, *args, **kwargs)
             if inspect.isawaitable(response):
                 response = await response
-        except BaseException:
-            await page.acancel_eager()
-            raise
-        return await page.afinish(response)
+            return response
+
+        return await adrive(page, content)
 
     @classmethod
     def _wrap_async_view(cls, view: ViewFunc) -> ViewFunc:

@@ -13,8 +13,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from dj_layouts import queues
+from dj_layouts.assembly import STATE_KEY
 from dj_layouts.detection import hx_headers_attr
-from dj_layouts.page import STATE_KEY
 
 register = template.Library()
 

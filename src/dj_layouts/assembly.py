@@ -1,0 +1,156 @@
+"""Putting a page together: panel outcomes merged, errors handled, the layout rendered.
+
+Every page merges its panels here, whatever ran them and in whatever order they
+finished: HTML by panel name, queue items content first then in definition order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.template.loader import get_template
+
+from dj_layouts import detection
+from dj_layouts.conf import get_settings
+from dj_layouts.errors import PanelError, PanelRenderError
+from dj_layouts.executors import PanelOutcome, in_definition_order
+from dj_layouts.layout import CONTENT, Layout
+from dj_layouts.state import get_layout_context
+
+if TYPE_CHECKING:
+    from dj_layouts.panels import Panel
+    from dj_layouts.queues import QueueCollector
+    from dj_layouts.streaming import StreamPlan
+
+logger = logging.getLogger("dj_layouts")
+
+#: Where the template tags find the page being rendered.
+STATE_KEY = "_dj_layouts_page"
+
+
+class PageState:
+    """What the layout template's tags read: panel HTML by name, and the page."""
+
+    __slots__ = ("html", "layout", "plan", "request")
+
+    def __init__(
+        self,
+        layout: Layout,
+        request: HttpRequest,
+        html: dict[str, str],
+        plan: StreamPlan | None = None,
+    ) -> None:
+        self.layout = layout
+        self.request = request
+        self.html = html
+        self.plan = plan
+
+
+class Assembler:
+    """Merges outcomes and renders the layout of one page."""
+
+    def __init__(
+        self,
+        request: HttpRequest,
+        layout_class: type[Layout],
+        panels: list[Panel],
+        queues: QueueCollector,
+    ) -> None:
+        self.request = request
+        self.layout_class = layout_class
+        self.layout = layout_class()
+        self.panels = panels
+        self.queues = queues
+
+    # -- errors ---------------------------------------------------------------------------
+    def log_error(self, error: PanelError) -> None:
+        exc = error.exception
+        logger.error(
+            "Panel %r of layout %s failed: %s: %s",
+            error.panel_name,
+            self.layout_class.key,
+            type(exc).__name__,
+            exc,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+
+    def error_html(self, error: PanelError) -> str:
+        """Log the error and ask the layout what fills the slot."""
+        self.log_error(error)
+        try:
+            return self.layout.on_panel_error(self.request, error) or ""
+        except Exception:
+            logger.exception(
+                "%s.on_panel_error() raised for panel %r; the slot stays empty.",
+                type(self.layout).__qualname__,
+                error.panel_name,
+            )
+            return ""
+
+    # -- merging ------------------------------------------------------------------------------
+    def panel_html(self, outcomes: Iterable[PanelOutcome]) -> dict[str, str]:
+        """Panel HTML by name; merges queues in definition order and handles errors."""
+        ordered = in_definition_order(outcomes)
+        html = {panel.name or "?": "" for panel in self.panels}
+        failures = [outcome.error for outcome in ordered if outcome.error is not None]
+        if failures and get_settings().debug_errors:
+            raise PanelRenderError(failures[0]) from failures[0].exception
+        for outcome in ordered:
+            if outcome.error is not None:
+                html[outcome.name] = self.error_html(outcome.error)
+            else:
+                html[outcome.name] = outcome.html
+                if outcome.queues is not None:
+                    self.queues.merge(outcome.queues)
+        return html
+
+    # -- rendering ----------------------------------------------------------------------------
+    def render(self, html: dict[str, str], plan: StreamPlan | None = None) -> str:
+        request = self.request
+        context: dict[str, Any] = {
+            **get_layout_context(request),
+            "request": request,
+            STATE_KEY: PageState(self.layout, request, html, plan),
+        }
+        template = get_template(self.layout.get_template(request))
+        return template.render(context, request)
+
+    def plan(self, response: HttpResponseBase) -> tuple[StreamPlan, list[Any]]:
+        """Render the layout once with markers in its slots, cut into parts."""
+        from dj_layouts.streaming import StreamPlan
+
+        render_response(response)
+        plan = StreamPlan()
+        rendered = self.render({CONTENT: content_of(response)}, plan)
+        return plan, plan.parts(rendered)
+
+    def assemble(
+        self, response: HttpResponseBase, outcomes: Iterable[PanelOutcome]
+    ) -> HttpResponseBase:
+        """Render the layout around the content and put it in the content view's response.
+
+        Reusing the response keeps its headers, cookies and attributes.
+        """
+        render_response(response)
+        html = self.panel_html(outcomes)
+        html[CONTENT] = content_of(response)
+        response.content = self.render(html)  # type: ignore[attr-defined]
+        if "Content-Length" in response:
+            del response["Content-Length"]
+        detection.mark_full_page(self, response)  # type: ignore[arg-type]
+        return response
+
+
+def render_response(response: HttpResponseBase) -> HttpResponseBase:
+    """Render a ``TemplateResponse`` that is not rendered yet; returns it."""
+    if getattr(response, "is_rendered", True) is False:
+        response.render()  # type: ignore[attr-defined]
+    return response
+
+
+def content_of(response: HttpResponseBase) -> str:
+    return response.content.decode(response.charset)  # type: ignore[attr-defined, no-any-return]

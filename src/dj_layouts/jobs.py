@@ -1,0 +1,152 @@
+"""Turning a page's panels into executor jobs: one ``PanelTask`` per panel.
+
+A task renders one panel for one page: through its cache when it has one, and
+always into a ``PanelOutcome`` (an error becomes an outcome, never an exception),
+which is what executors expect of ``PanelJob``.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest, QueryDict
+
+from dj_layouts.context import FrozenLayoutContext
+from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
+from dj_layouts.executors import PanelJob, PanelOutcome
+from dj_layouts.queues import QueueCollector
+from dj_layouts.requests import CsrfSeed, make_panel_request
+
+if TYPE_CHECKING:
+    from dj_layouts.cache import PanelCache
+    from dj_layouts.layout import Layout
+    from dj_layouts.panels import Panel
+
+
+def format_traceback(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+class PanelTask:
+    """One panel of one page, with its own request and queue collector."""
+
+    __slots__ = ("cache", "index", "name", "panel", "queues", "request")
+
+    def __init__(
+        self,
+        index: int,
+        panel: Panel,
+        request: HttpRequest,
+        queues: QueueCollector,
+        cache: PanelCache | None,
+    ) -> None:
+        self.index = index
+        self.panel = panel
+        self.name = panel.name or "?"
+        self.request = request
+        self.queues = queues
+        self.cache = cache
+
+    def done(self, html: str, *, cached: bool = False) -> PanelOutcome:
+        return PanelOutcome(self.index, self.name, html, self.queues, cached=cached)
+
+    def failed(self, exc: BaseException) -> PanelOutcome:
+        status = exc.status_code if isinstance(exc, PanelResponseError) else None
+        error = PanelError(
+            self.name, self.panel.declared, exc, format_traceback(exc), status_code=status
+        )
+        return PanelOutcome(self.index, self.name, error=error)
+
+    def timed_out(self, exc: PanelTimeout) -> PanelOutcome:
+        return self.failed(exc)
+
+    def run(self) -> PanelOutcome:
+        try:
+            if self.cache is not None:
+                return self.done(self.cache.render(self.panel, self.request))
+            return self.done(self.panel.render(self.request))
+        except Exception as exc:
+            return self.failed(exc)
+
+    async def arun(self) -> PanelOutcome:
+        try:
+            if self.cache is not None:
+                return self.done(await self.cache.arender(self.panel, self.request))
+            return self.done(await self.panel.arender(self.request))
+        except Exception as exc:
+            return self.failed(exc)
+
+    def probe_cache(self) -> PanelOutcome | None:
+        assert self.cache is not None
+        try:
+            html = self.cache.probe()
+        except Exception:
+            return None  # the full run will report it
+        return None if html is None else self.done(html, cached=True)
+
+    def job(self, timeout: float | None, layout_key: str) -> PanelJob:
+        probe = None
+        if self.cache is not None:
+            probe = self.probe_cache
+        elif not self.panel.source.blocking:
+            probe = self.run  # literal HTML: ready at once, no thread or task needed
+        return PanelJob(
+            index=self.index,
+            name=self.name,
+            is_async=self.panel.is_async,
+            timeout=timeout,
+            run=self.run,
+            arun=self.arun,
+            timed_out=self.timed_out,
+            probe=probe,
+            key=f"{layout_key}.{self.name}",
+        )
+
+
+class JobFactory:
+    """Makes the jobs of one page: panel requests share one snapshot, one empty POST."""
+
+    def __init__(
+        self, request: HttpRequest, layout_class: type[Layout], csrf_seed: CsrfSeed | None
+    ) -> None:
+        self.request = request
+        self.layout_class = layout_class
+        self.csrf_seed = csrf_seed
+        self.empty_post = QueryDict()  # immutable: the panels of a page can share it
+
+    def jobs(
+        self, indexed: list[tuple[int, Panel]], context: Mapping[str, Any]
+    ) -> tuple[list[PanelTask], list[PanelJob]]:
+        """Tasks and jobs for the panels whose condition holds on ``context``."""
+        snapshot = FrozenLayoutContext(context)
+        layout_class = self.layout_class
+        default_timeout = layout_class.panel_timeout
+        tasks, jobs = [], []
+        for index, panel in indexed:
+            if not panel.should_render(snapshot):
+                continue
+            task = self.task(index, panel, snapshot)
+            tasks.append(task)
+            jobs.append(task.job(panel.timeout or default_timeout, layout_class.key))
+        return tasks, jobs
+
+    def task(self, index: int, panel: Panel, snapshot: FrozenLayoutContext) -> PanelTask:
+        name = panel.name or "?"
+        queues = QueueCollector.for_layout(self.layout_class)
+        panel_request = make_panel_request(
+            self.request,
+            layout_class=self.layout_class,
+            panel_name=name,
+            layout_context=snapshot,
+            queues=queues,
+            empty_post=self.empty_post,
+            csrf_seed=self.csrf_seed,
+        )
+        cache = None
+        if panel.cache is not None:
+            from dj_layouts.cache import PanelCache  # the cache imports panels: load late
+
+            cache = PanelCache.for_panel(panel, self.layout_class, panel_request)
+        return PanelTask(index, panel, panel_request, queues, cache)
