@@ -102,8 +102,12 @@ def gunicorn_url() -> Iterator[str]:
     yield from _serve(command, f"http://127.0.0.1:{port}/iso/submit/")
 
 
-def _post_tokens(post, html: str) -> list[int]:
-    return [post(token) for token in _tokens(html)]
+def _post_tokens(client: Client, html: str) -> list[int]:
+    """Post each form's token from ``html``; the status of each post."""
+    return [
+        client.post("/iso/submit/", {"csrfmiddlewaretoken": token}).status_code
+        for token in _tokens(html)
+    ]
 
 
 # -- forms in panels on streamed pages ---------------------------------------------------------
@@ -114,10 +118,7 @@ def test_streamed_page_with_forms_in_panels_sets_the_cookie_test_client(name):
         response = client.get(f"/iso/{name}/")
         html = b"".join(response).decode() if response.streaming else response.content.decode()
         assert "csrftoken" in client.cookies, visit
-        statuses = _post_tokens(
-            lambda token: client.post("/iso/submit/", {"csrfmiddlewaretoken": token}).status_code,
-            html,
-        )
+        statuses = _post_tokens(client, html)
         assert statuses == [200, 200], (visit, html)
 
 
@@ -161,10 +162,7 @@ def test_eager_panel_form_and_content_form_share_one_secret(name):
         html = client.get(f"/iso/{name}/").content.decode()
         assert "csrftoken" in client.cookies
         assert ">content<" in html and ">one<" in html
-        statuses = _post_tokens(
-            lambda token: client.post("/iso/submit/", {"csrfmiddlewaretoken": token}).status_code,
-            html,
-        )
+        statuses = _post_tokens(client, html)
         assert statuses == [200, 200]
 
 

@@ -118,8 +118,8 @@ def start_session(request):
 
 
 def show_session(request):
-    keys = sorted(key for key in request.session.keys() if key.startswith("seen_"))
-    return HttpResponse(",".join(f"{key}={request.session[key]}" for key in keys))
+    seen = sorted((key, value) for key, value in request.session.items() if key.startswith("seen_"))
+    return HttpResponse(",".join(f"{key}={value}" for key, value in seen))
 
 
 def show_messages(request):
