@@ -10,9 +10,10 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.template.loader import get_template
+from django.template.response import SimpleTemplateResponse
 
 from dj_layouts import detection
 from dj_layouts.conf import get_settings
@@ -119,7 +120,7 @@ class Assembler:
         template = get_template(self.layout.get_template(request))
         return template.render(context, request)
 
-    def plan(self, response: HttpResponseBase) -> tuple[StreamPlan, list[Any]]:
+    def plan(self, response: HttpResponse) -> tuple[StreamPlan, list[Any]]:
         """Render the layout once with markers in its slots, cut into parts."""
         from dj_layouts.streaming import StreamPlan
 
@@ -128,9 +129,7 @@ class Assembler:
         rendered = self.render({CONTENT: content_of(response)}, plan)
         return plan, plan.parts(rendered)
 
-    def assemble(
-        self, response: HttpResponseBase, outcomes: Iterable[PanelOutcome]
-    ) -> HttpResponseBase:
+    def assemble(self, response: HttpResponse, outcomes: Iterable[PanelOutcome]) -> HttpResponse:
         """Render the layout around the content and put it in the content view's response.
 
         Reusing the response keeps its headers, cookies and attributes.
@@ -138,7 +137,7 @@ class Assembler:
         render_response(response)
         html = self.panel_html(outcomes)
         html[CONTENT] = content_of(response)
-        response.content = self.render(html)  # type: ignore[attr-defined]
+        response.content = self.render(html)
         if "Content-Length" in response:
             del response["Content-Length"]
         detection.mark_full_page(self, response)  # type: ignore[arg-type]
@@ -147,10 +146,10 @@ class Assembler:
 
 def render_response(response: HttpResponseBase) -> HttpResponseBase:
     """Render a ``TemplateResponse`` that is not rendered yet; returns it."""
-    if getattr(response, "is_rendered", True) is False:
-        response.render()  # type: ignore[attr-defined]
+    if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+        response.render()
     return response
 
 
-def content_of(response: HttpResponseBase) -> str:
-    return response.content.decode(response.charset)  # type: ignore[attr-defined, no-any-return]
+def content_of(response: HttpResponse) -> str:
+    return response.content.decode(response.charset)

@@ -33,7 +33,7 @@ def _function_view(mixin: type, func: ViewFunc, attrs: dict[str, Any]) -> ViewFu
     layout_class = attrs.pop("layout_class")
     # Partials and callable objects have no __name__ of their own.
     name = getattr(func, "__name__", None) or type(func).__name__
-    view_class = type(
+    view_class: Any = type(
         name,
         (mixin, FunctionView),
         {
@@ -46,11 +46,11 @@ def _function_view(mixin: type, func: ViewFunc, attrs: dict[str, Any]) -> ViewFu
     )
     # Set after creation: the decorator has checked (and recorded) the reference already,
     # and the class-creation check would record it a second time.
-    view_class.layout_class = layout_class  # type: ignore[attr-defined]
-    view: Any = view_class.as_view()  # type: ignore[attr-defined]
+    view_class.layout_class = layout_class
+    view: ViewFunc = view_class.as_view()
     functools.update_wrapper(view, func)
-    view.view_class = view_class  # update_wrapper copied func.__dict__ over it
-    return view  # type: ignore[no-any-return]
+    view.__dict__["view_class"] = view_class  # update_wrapper copied func.__dict__ over it
+    return view
 
 
 def _make_decorator(

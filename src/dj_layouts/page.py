@@ -20,10 +20,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from dj_layouts import detection
@@ -106,13 +106,9 @@ def merge_panels(
     return list(panels.values())
 
 
-def assembles(response: Any) -> bool:
+def assembles(response: Any) -> TypeGuard[HttpResponse]:
     """Only a plain 200 response is wrapped; anything else leaves as it is."""
-    return (
-        isinstance(response, HttpResponseBase)
-        and not response.streaming
-        and response.status_code == 200
-    )
+    return isinstance(response, HttpResponse) and response.status_code == 200
 
 
 _warned_wsgi_stream = False
@@ -187,8 +183,9 @@ class Page:
 
     def add_context(self, extra: Mapping[str, Any] | None) -> None:
         """Merge what ``Layout.get_layout_context()`` returned over the defaults."""
-        if extra:
-            get_layout_context(self.request).update(extra)  # type: ignore[attr-defined]
+        context = get_layout_context(self.request)
+        if extra and isinstance(context, dict):
+            context.update(extra)
 
     def _jobs(self, eager: bool | None) -> list[PanelJob]:
         assert self.factory is not None

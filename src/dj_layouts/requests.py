@@ -136,7 +136,7 @@ def share_csrf(request: HttpRequest) -> CsrfSeed | None:
     meta = _MainMeta(request.META, seed)
     request.META = meta
     if "environ" in request.__dict__:
-        request.environ = meta  # type: ignore[attr-defined]  # WSGIRequest keeps both
+        request.__dict__["environ"] = meta  # WSGIRequest keeps both
     return seed
 
 

@@ -30,7 +30,7 @@ class _SyncShortcut(LayoutMixin, FunctionView):
     detect_partials = False
 
 
-class _AsyncShortcut(AsyncLayoutMixin, FunctionView):  # type: ignore[misc]
+class _AsyncShortcut(AsyncLayoutMixin, FunctionView):
     detect_partials = False
 
 
@@ -38,7 +38,7 @@ class _SyncErrorPage(LayoutMixin, FunctionView):
     pass
 
 
-class _AsyncErrorPage(AsyncLayoutMixin, FunctionView):  # type: ignore[misc]
+class _AsyncErrorPage(AsyncLayoutMixin, FunctionView):
     pass
 
 
@@ -80,7 +80,8 @@ def render_with_layout(
         return TemplateResponse(request, template_name, dict(context or {}))
 
     view = _view(_SyncShortcut, content, layout_class, panels, request, streaming)
-    return view.dispatch(request)  # type: ignore[no-any-return]
+    response: HttpResponseBase = view.dispatch(request)
+    return response
 
 
 async def async_render_with_layout(
@@ -98,7 +99,8 @@ async def async_render_with_layout(
         return TemplateResponse(request, template_name, dict(context or {}))
 
     view = _view(_AsyncShortcut, content, layout_class, panels, request, streaming)
-    return await view.dispatch(request)  # type: ignore[no-any-return]
+    response: HttpResponseBase = await view.dispatch(request)
+    return response
 
 
 def _check_status(status: Any, where: str) -> None:

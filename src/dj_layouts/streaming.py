@@ -142,7 +142,7 @@ class Streamer:
         self.slotted = {part.name for part in parts if isinstance(part, _Slot)}
         self.job_count = len(jobs)
         self.nonce = get_csp_nonce(page.request)
-        self.content: QueueCollector = page.request.layout_queues  # type: ignore[attr-defined]
+        self.content: QueueCollector = page.queues
         self.panel_queues: dict[int, QueueCollector] = {}
         self.emitted: dict[str, set[tuple[str, ...]]] = {}  # queue name -> keys already sent
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -71,7 +71,14 @@ def normalise_panels(panels: Any, *, where: str) -> dict[str, Panel | None] | No
     return result
 
 
-class _LayoutViewMixin:
+if TYPE_CHECKING:
+    # The mixins go before a View subclass; mypy checks them as if they were one.
+    _ViewBase = View
+else:
+    _ViewBase = object
+
+
+class _LayoutViewMixin(_ViewBase):
     """What both layout mixins share: configuration hooks and the two dispatch shells."""
 
     #: A ``Layout`` subclass or its registry key.
@@ -111,7 +118,8 @@ class _LayoutViewMixin:
         """The streaming mode for this request: ``layout_streaming``, else the layout's."""
         if self.layout_streaming is _UNSET:
             return layout_class.streaming
-        return self.layout_streaming  # type: ignore[no-any-return]
+        streaming: str | None = self.layout_streaming
+        return streaming
 
     def _page(self, request: HttpRequest, *, is_async: bool) -> Page:
         layout_class = self.get_layout_class()
@@ -214,16 +222,16 @@ class LayoutMixin(_LayoutViewMixin):
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
-        view = super().as_view(**initkwargs)  # type: ignore[misc]
-        if cls.view_is_async:  # type: ignore[attr-defined]
+        view = super().as_view(**initkwargs)
+        if cls.view_is_async:
             return cls._wrap_async_view(view)
-        return view  # type: ignore[no-any-return]
+        return view
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        inner = super().dispatch  # type: ignore[misc]
+        inner = super().dispatch
         if is_panel_request(request):
             return inner(request, *args, **kwargs)
-        if self.view_is_async:  # type: ignore[attr-defined]
+        if self.view_is_async:
             return self._async_dispatch(inner, request, args, kwargs)
         return self._sync_dispatch(inner, request, args, kwargs)
 
@@ -240,10 +248,10 @@ class AsyncLayoutMixin(_LayoutViewMixin):
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
-        return cls._wrap_async_view(super().as_view(**initkwargs))  # type: ignore[misc]
+        return cls._wrap_async_view(super().as_view(**initkwargs))
 
-    async def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        inner = super().dispatch  # type: ignore[misc]
+    async def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        inner = super().dispatch
         if is_panel_request(request):
             if self._content_is_async(request):
                 response = inner(request, *args, **kwargs)
@@ -260,12 +268,12 @@ def deny_unless_panel(request: HttpRequest, view_name: str) -> None:
         )
 
 
-class PanelOnlyMixin:
+class PanelOnlyMixin(_ViewBase):
     """Answer 403 unless the request is a panel request of a layout."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         deny_unless_panel(request, type(self).__qualname__)
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return super().dispatch(request, *args, **kwargs)
 
 
 class FunctionView(View):
