@@ -69,6 +69,7 @@ _SPEC: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "SYNC_PANEL_WORKERS": (None, _optional_positive_int, "None or a positive int"),
     "CACHE_IO_WORKERS": (8, _positive_int, "a positive int"),
     "REFRESH_WORKERS": (4, _positive_int, "a positive int"),
+    "SERVER_TIMING": (False, _optional_bool, "None (follow DEBUG), True or False"),
 }
 
 DEFAULTS: Mapping[str, Any] = {key: spec[0] for key, spec in _SPEC.items()}
@@ -124,7 +125,15 @@ class LayoutSettings:
     SYNC_PANEL_WORKERS: int | None
     CACHE_IO_WORKERS: int
     REFRESH_WORKERS: int
+    SERVER_TIMING: bool | None
     detectors: tuple[Detector, ...] = field(default=())
+
+    @property
+    def server_timing(self) -> bool:
+        """Whether buffered pages get a ``Server-Timing`` header; ``None`` follows ``DEBUG``."""
+        if self.SERVER_TIMING is None:
+            return bool(settings.DEBUG)
+        return self.SERVER_TIMING
 
     @property
     def debug_errors(self) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Mapping
+from threading import current_thread
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, QueryDict
@@ -49,42 +51,59 @@ class PanelTask:
         self.queues = queues
         self.cache = cache
 
-    def done(self, html: str, *, cached: bool = False) -> PanelOutcome:
-        return PanelOutcome(self.index, self.name, html, self.queues, cached=cached)
+    def done(self, html: str, started: float, *, cached: bool = False) -> PanelOutcome:
+        return PanelOutcome(
+            self.index,
+            self.name,
+            html,
+            self.queues,
+            cached=cached,
+            started=started,
+            elapsed=perf_counter() - started,
+            thread=current_thread().name,
+        )
 
-    def failed(self, exc: BaseException) -> PanelOutcome:
+    def failed(self, exc: BaseException, started: float | None = None) -> PanelOutcome:
         status = exc.status_code if isinstance(exc, PanelResponseError) else None
         error = PanelError(
             self.name, self.panel.declared, exc, format_traceback(exc), status_code=status
         )
-        return PanelOutcome(self.index, self.name, error=error)
+        now = perf_counter()
+        if started is None:  # a timeout: the panel ran for its whole allowance
+            started = now - exc.timeout if isinstance(exc, PanelTimeout) else now
+        return PanelOutcome(
+            self.index, self.name, error=error, started=started, elapsed=now - started
+        )
 
     def timed_out(self, exc: PanelTimeout) -> PanelOutcome:
         return self.failed(exc)
 
     def run(self) -> PanelOutcome:
+        started = perf_counter()
         try:
             if self.cache is not None:
-                return self.done(self.cache.render(self.panel, self.request))
-            return self.done(self.panel.render(self.request))
+                return self.done(self.cache.render(self.panel, self.request), started)
+            return self.done(self.panel.render(self.request), started)
         except Exception as exc:
-            return self.failed(exc)
+            return self.failed(exc, started)
 
     async def arun(self) -> PanelOutcome:
+        started = perf_counter()
         try:
             if self.cache is not None:
-                return self.done(await self.cache.arender(self.panel, self.request))
-            return self.done(await self.panel.arender(self.request))
+                return self.done(await self.cache.arender(self.panel, self.request), started)
+            return self.done(await self.panel.arender(self.request), started)
         except Exception as exc:
-            return self.failed(exc)
+            return self.failed(exc, started)
 
     def probe_cache(self) -> PanelOutcome | None:
         assert self.cache is not None
+        started = perf_counter()
         try:
             html = self.cache.probe()
         except Exception:
             return None  # the full run will report it
-        return None if html is None else self.done(html, cached=True)
+        return None if html is None else self.done(html, started, cached=True)
 
     def job(self, timeout: float | None, layout_key: str) -> PanelJob:
         probe = None

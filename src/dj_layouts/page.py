@@ -20,13 +20,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from dj_layouts import detection
+from dj_layouts import detection, timing
 from dj_layouts.assembly import Assembler, render_response
 from dj_layouts.context import LayoutContext
 from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
@@ -208,6 +209,7 @@ class Page:
 
     # -- the steps, once for sync and async -------------------------------------------------------
     def steps(self) -> Steps:
+        started = perf_counter()
         self.begin()
         get_context: Any = self.layout.get_layout_context
         if getattr(get_context, "__func__", None) is not Layout.get_layout_context:
@@ -219,11 +221,13 @@ class Page:
             if len(eager_jobs) > 1:
                 yield Call(resolve_shared, (self.request,))
             yield Start(eager_jobs)
+        content_started = perf_counter()
         try:
             response = yield RunContent()
         except BaseException:
             yield Close()
             raise
+        content_ended = perf_counter()
 
         if not assembles(response):
             yield Close()
@@ -247,4 +251,8 @@ class Page:
             plan, parts = yield Call(self.assembler.plan, (response,))
             return (yield Stream(response, plan, parts, eager_jobs + jobs))
         outcomes = yield Collect()
-        return (yield Call(self.assembler.assemble, (response, outcomes)))
+        page = yield Call(self.assembler.assemble, (response, outcomes))
+        if timing.wanted():
+            marks = (started, content_started, content_ended, perf_counter())
+            timing.record(self.request, page, self.layout_class, self.executor, marks, outcomes)
+        return page

@@ -32,6 +32,11 @@ class PanelOutcome:
     error: PanelError | None = None
     #: Whether the HTML came from the panel cache without rendering.
     cached: bool = False
+    #: When the panel started (``time.perf_counter()``) and how long it took, in seconds.
+    started: float = 0.0
+    elapsed: float = 0.0
+    #: The name of the thread it ran in.
+    thread: str = ""
 
 
 class PanelJob:

@@ -1,0 +1,124 @@
+"""Per-page timing: Server-Timing entries, the page_timed signal and the log record."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from dj_layouts import Layout, Panel, ThreadedExecutor, cache, layout
+from dj_layouts.timing import PageTiming, page_timed
+
+
+def slow(request):
+    time.sleep(0.2)
+    return "<p>slow</p>"
+
+
+def quick(request):
+    time.sleep(0.05)
+    return "<p>quick</p>"
+
+
+def broken(request):
+    raise ValueError("no")
+
+
+class TimedLayout(Layout):
+    template = "testapp/core/slots.html"
+    layout_context_defaults = {"slots": ["sidebar", "footer", "header"]}
+    executor = ThreadedExecutor(max_workers=4)
+    sidebar = Panel(slow)
+    footer = Panel(quick, cache=cache.sitewide(60))
+    header = Panel(broken)
+
+
+@layout(TimedLayout)
+def view(request):
+    time.sleep(0.03)
+    return HttpResponse("<h1>content</h1>")
+
+
+def _entries(header: str) -> dict[str, tuple[float, str]]:
+    found = {}
+    for entry in header.split(", "):
+        name, _, rest = entry.partition(";")
+        dur = float(re.search(r"dur=([0-9.]+)", rest).group(1))
+        desc = re.search(r'desc="([^"]*)"', rest)
+        found[name] = (dur, desc.group(1) if desc else "")
+    return found
+
+
+@pytest.fixture
+def timed(settings):
+    settings.DJ_LAYOUTS = {"SERVER_TIMING": True, "DEBUG_ERRORS": False}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "timing",
+        }
+    }
+
+
+def test_server_timing_has_an_entry_per_panel_with_its_duration(timed, caplog):
+    caplog.set_level(logging.CRITICAL, logger="dj_layouts")  # the broken panel's error
+    response = view(RequestFactory().get("/"))
+    entries = _entries(response["Server-Timing"])
+    names = list(entries)
+    assert names[0] == "content" and names[-2:] == ["assembly", "total"]
+    assert sorted(names[1:-2]) == ["panel-footer", "panel-header", "panel-sidebar"]
+    assert 30 <= entries["content"][0] < 200
+    assert 200 <= entries["panel-sidebar"][0] < 600
+    assert 50 <= entries["panel-footer"][0] < 200
+    assert entries["panel-header"][1] == "error"
+    # The panels overlapped: the page took about its slowest panel, not the sum.
+    assert entries["total"][0] < 30 + 200 + 50 + 150
+    assert entries["total"][0] >= 230
+
+    # The second page takes the footer from its cache.
+    again = _entries(view(RequestFactory().get("/"))["Server-Timing"])
+    assert again["panel-footer"][1] == "cache hit"
+    assert again["panel-footer"][0] < 20
+
+
+def test_no_header_unless_asked(settings):
+    settings.DJ_LAYOUTS = {"DEBUG_ERRORS": False}
+    settings.DEBUG = False
+    assert "Server-Timing" not in view(RequestFactory().get("/"))
+
+
+def test_none_follows_debug(settings):
+    settings.DJ_LAYOUTS = {"SERVER_TIMING": None, "DEBUG_ERRORS": False}
+    settings.DEBUG = True
+    assert "Server-Timing" in view(RequestFactory().get("/"))
+
+
+def test_signal_and_log_record_carry_the_same_figures(settings, caplog):
+    settings.DJ_LAYOUTS = {"DEBUG_ERRORS": False}
+    received: list[PageTiming] = []
+
+    def receiver(sender, request, timing, **kwargs):
+        assert sender is TimedLayout
+        received.append(timing)
+
+    page_timed.connect(receiver)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="dj_layouts.timing"):
+            view(RequestFactory().get("/here/"))
+    finally:
+        page_timed.disconnect(receiver)
+    (timing,) = received
+    assert timing.layout == TimedLayout.key and timing.path == "/here/"
+    assert timing.executor == "ThreadedExecutor"
+    by_name = {panel.name: panel for panel in timing.panels}
+    assert set(by_name) == {"sidebar", "footer", "header"}
+    assert by_name["sidebar"].duration >= 0.2
+    assert by_name["sidebar"].thread.startswith("dj-layouts")
+    assert by_name["header"].outcome == "error" and by_name["header"].error == "ValueError"
+    (record,) = [r for r in caplog.records if r.name == "dj_layouts.timing"]
+    assert record.dj_layouts == timing.as_dict()
+    assert record.getMessage().startswith(f"Layout {TimedLayout.key} rendered /here/ in ")
