@@ -103,6 +103,10 @@ class FrozenSet(set[Any]):
         return set(self)
 
 
+# What freeze() may have to copy; any other value is returned as it is, unvisited.
+_CONTAINERS = (dict, list, set, tuple)
+
+
 def freeze(value: Any, memo: dict[int, Any] | None = None) -> Any:
     """``value`` with its plain containers replaced by read-only twins, however deep.
 
@@ -119,11 +123,20 @@ def freeze(value: Any, memo: dict[int, Any] | None = None) -> Any:
         return memo[id(value)]
     if kind is dict:
         frozen_dict = memo[id(value)] = FrozenDict()
-        dict.update(frozen_dict, {key: freeze(item, memo) for key, item in value.items()})
+        dict.update(
+            frozen_dict,
+            {
+                key: freeze(item, memo) if isinstance(item, _CONTAINERS) else item
+                for key, item in value.items()
+            },
+        )
         return frozen_dict
     if kind is list:
         frozen_list = memo[id(value)] = FrozenList()
-        list.extend(frozen_list, [freeze(item, memo) for item in value])
+        list.extend(
+            frozen_list,
+            [freeze(item, memo) if isinstance(item, _CONTAINERS) else item for item in value],
+        )
         return frozen_list
     if kind is set:
         # Set members are hashable, so never plain containers: nothing below to freeze.
@@ -182,7 +195,12 @@ class FrozenLayoutContext(dict[str, Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         memo: dict[int, Any] = {}
         values = dict(*args, **kwargs)
-        super().__init__({key: freeze(value, memo) for key, value in values.items()})
+        super().__init__(
+            {
+                key: freeze(value, memo) if isinstance(value, _CONTAINERS) else value
+                for key, value in values.items()
+            }
+        )
 
     __setitem__ = _read_only
     __delitem__ = _read_only
