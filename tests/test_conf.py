@@ -331,3 +331,38 @@ def test_an_accepted_content_target_is_a_valid_header(target):
     response = HttpResponse()
     response["HX-Retarget"] = accepted
     assert response.serialize_headers().decode("ascii").endswith(f"HX-Retarget: {target}")
+
+
+def test_a_detector_whose_module_raises_on_import_is_improperly_configured(tmp_path, monkeypatch):
+    (tmp_path / "crashing_detectors.py").write_text("raise ValueError('no config')\n")
+    monkeypatch.syspath_prepend(tmp_path)
+    path = "crashing_detectors.detector"
+    with (
+        override_settings(DJ_LAYOUTS={"PARTIAL_DETECTORS": [path]}),
+        pytest.raises(ImproperlyConfigured) as excinfo,
+    ):
+        get_settings()
+    assert excinfo.value.args == (
+        f"DJ_LAYOUTS['PARTIAL_DETECTORS'] names {path!r}, whose module fails to import: "
+        "ValueError: no config. Fix the module or the path.",
+    )
+
+
+@pytest.mark.usefixtures("restore_layout_registry")
+def test_a_bad_cookie_name_is_reported_as_a_setting_not_a_cookie_error(rf):
+    class CookieLayout(Layout):
+        template = "testapp/core/other.html"
+
+    @layout(CookieLayout)
+    def view(request):
+        return HttpResponse("x")
+
+    settings_value = {"HTMX_SMART_ROUTING": True, "HTMX_COOKIE_NAME": "bad name;"}
+    with (
+        override_settings(DJ_LAYOUTS=settings_value),
+        pytest.raises(ImproperlyConfigured) as excinfo,
+    ):
+        view(rf.get("/"))
+    assert excinfo.value.args == (
+        f"DJ_LAYOUTS['HTMX_COOKIE_NAME'] must be {COOKIE_NAME}, not 'bad name;'.",
+    )

@@ -122,6 +122,12 @@ def _detector_problem(path: str) -> str | None:
         detector = import_string(path)
     except ImportError as exc:
         return f"which cannot be imported: {exc}. Give the dotted path of a function."
+    except Exception as exc:
+        # The module itself fails as it loads: report it, as a check must not crash.
+        return (
+            f"whose module fails to import: {type(exc).__name__}: {exc}. "
+            "Fix the module or the path."
+        )
     if not callable(detector):
         return "which is not callable. Give the dotted path of a function."
     if is_async_callable(detector):
