@@ -123,40 +123,29 @@ def test_cached_panels_are_checked_again_once_the_settings_are_valid():
     ]
 
 
+#: The sandbox's settings with two bad values; the sandbox has cached panels, whose
+#: check used to read the settings and end `manage.py check` with a traceback.
 BAD_SETTINGS_MODULE = """
-from tests.settings import *  # noqa: F403
+from sandbox.settings import *  # noqa: F403
 
-DJ_LAYOUTS = {"HTMX_COOKIE_NAME": "bad name;", "HTMX_CONTENT_TARGET": "#main\\r\\n"}
-"""
-CHECK_SCRIPT = """
-import sys
-import django
-from django.core.management import execute_from_command_line
-
-django.setup()
-from dj_layouts import Layout, Panel, cache
-
-
-class CachedLayout(Layout):
-    template = "testapp/core/slots.html"
-    nav = Panel("<p>nav</p>", cache=cache.sitewide(60))
-
-
-execute_from_command_line(["manage.py", "check"])
+DJ_LAYOUTS = {
+    **DJ_LAYOUTS,  # noqa: F405
+    "HTMX_COOKIE_NAME": "bad name;",
+    "HTMX_CONTENT_TARGET": "#main\\r\\n",
+}
 """
 
 
 def test_manage_py_check_with_bad_settings_prints_e001_not_a_traceback(tmp_path: Path):
-    root = Path(__file__).resolve().parent.parent
+    from tests.e2e.conftest import ROOT, sandbox_env
+
     (tmp_path / "bad_settings.py").write_text(BAD_SETTINGS_MODULE)
+    env = sandbox_env(tmp_path / "db.sqlite3")
+    env.update(DJANGO_SETTINGS_MODULE="bad_settings", PYTHONPATH=f"{tmp_path}:{env['PYTHONPATH']}")
     done = subprocess.run(
-        [sys.executable, "-c", CHECK_SCRIPT],
-        cwd=root,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": f"{tmp_path}:{root}:{root / 'src'}",
-            "DJANGO_SETTINGS_MODULE": "bad_settings",
-        },
+        [sys.executable, str(ROOT / "sandbox" / "manage.py"), "check"],
+        cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
