@@ -20,6 +20,7 @@ from dj_layouts import (
     Panel,
     PanelRenderError,
     ThreadedExecutor,
+    get_layout_context,
     layout,
 )
 
@@ -430,3 +431,41 @@ def test_a_panel_cannot_change_what_another_panel_sees(rf):
     assert '<section data-slot="writer">writer</section>' in html
     assert '<section data-slot="reader">reader</section>' in html
     assert seen == {"writer": READ_ONLY, "reader": ["a", "b"]}
+
+
+# -- get_layout_context(): the accessor that works everywhere ---------------------------------
+def test_get_layout_context_outside_a_layout_is_empty_and_read_only(rf):
+    request = rf.get("/panels/facts/")
+    context = get_layout_context(request)
+    assert context == {}
+    assert context.get("title", "default") == "default"
+    with pytest.raises(TypeError) as excinfo:
+        context["title"] = "x"  # type: ignore[index]
+    assert excinfo.value.args == READ_ONLY
+    assert not hasattr(request, "layout_context")
+
+
+def test_get_layout_context_in_the_content_view_and_in_a_panel(rf):
+    seen = {}
+
+    def panel_view(request):
+        seen["panel"] = get_layout_context(request)
+        return ""
+
+    class AccessorLayout(Layout):
+        template = "testapp/core/slots.html"
+        layout_context_defaults = {"slots": ["reader"], "rows": [1]}
+        reader = Panel(panel_view)
+
+    @layout(AccessorLayout)
+    def view(request):
+        context = get_layout_context(request)
+        context["rows"].append(2)  # the content view's own context stays writable
+        seen["view"] = context
+        return HttpResponse("body")
+
+    view(rf.get("/"))
+    assert type(seen["view"]) is LayoutContext
+    assert type(seen["panel"]) is FrozenLayoutContext
+    assert seen["panel"]["rows"] == [1, 2]
+    assert AccessorLayout.layout_context_defaults["rows"] == [1]
