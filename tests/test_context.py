@@ -23,6 +23,7 @@ from dj_layouts import (
     get_layout_context,
     layout,
 )
+from dj_layouts.context import FrozenDict, FrozenList, freeze, thaw
 
 pytestmark = pytest.mark.usefixtures("restore_layout_registry")
 
@@ -340,6 +341,8 @@ def test_nested_frozen_containers_copy_deepcopy_and_pickle():
     frozen = FrozenLayoutContext(_nested())
     tags = frozen["filters"]["tags"]
     assert copy.copy(tags) is tags
+    assert copy.copy(frozen["filters"]) is frozen["filters"]
+    assert copy.copy(frozen["filters"]["seen"]) is frozen["filters"]["seen"]
     deep = copy.deepcopy(frozen)
     assert deep == frozen
     assert deep["filters"]["tags"] is not tags
@@ -388,6 +391,12 @@ def test_shared_and_self_referencing_containers():
     assert frozen["a"] is frozen["b"]
     assert frozen["looped"][1] is frozen["looped"]
     assert frozen["via_tuple"][0][0] is frozen["via_tuple"]
+    tuple_first = []
+    entered = (tuple_first,)
+    tuple_first.append(entered)
+    frozen_tuple = FrozenLayoutContext(t=entered)["t"]
+    assert frozen_tuple[0][0] is frozen_tuple
+    assert type(frozen_tuple[0]) is FrozenList
     plain = frozen.copy()
     assert plain["looped"][1] is plain["looped"]
     assert plain["a"] is plain["b"]
@@ -469,3 +478,15 @@ def test_get_layout_context_in_the_content_view_and_in_a_panel(rf):
     assert type(seen["panel"]) is FrozenLayoutContext
     assert seen["panel"]["rows"] == [1, 2]
     assert AccessorLayout.layout_context_defaults["rows"] == [1]
+
+
+def test_freeze_and_thaw_on_their_own():
+    value = {"a": [1, {2}]}
+    frozen = freeze(value)
+    assert type(frozen) is FrozenDict
+    assert frozen == value
+    assert freeze(frozen) is frozen  # already frozen: as it is
+    assert freeze("text") == "text"
+    plain = thaw(frozen)
+    assert (type(plain), type(plain["a"]), type(plain["a"][1])) == (dict, list, set)
+    assert thaw("text") == "text"
