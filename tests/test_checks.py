@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core import checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import NoReverseMatch, include, path, reverse
 from django.views import View
 
-from dj_layouts import ConditionalPanel, Layout, LayoutMixin, Panel, layout
+from dj_layouts import ConditionalPanel, Layout, LayoutMixin, Panel, cache, layout
 from dj_layouts.checks import check_layout_references, check_layouts, check_settings
 from dj_layouts.conf import DEFAULTS
 
@@ -64,11 +70,96 @@ def test_bad_settings_through_run_checks():
         messages = checks.run_checks()
     assert [m for m in messages if m.id == "dj_layouts.E001"] == [
         checks.Error(
-            "DJ_LAYOUTS['HTMX_COOKIE_NAME'] must be a cookie name, not ''.",
+            "DJ_LAYOUTS['HTMX_COOKIE_NAME'] must be a cookie name: an RFC 6265 token of "
+            "letters, digits and !#$%&'*+-.^_`|~ that is not a cookie attribute such as "
+            "'path' or 'expires', not ''.",
             hint="Fix the DJ_LAYOUTS setting.",
             id="dj_layouts.E001",
         )
     ]
+
+
+BAD_COOKIE_NAME = (
+    "DJ_LAYOUTS['HTMX_COOKIE_NAME'] must be a cookie name: an RFC 6265 token of letters, "
+    "digits and !#$%&'*+-.^_`|~ that is not a cookie attribute such as 'path' or 'expires', "
+    "not 'bad name;'."
+)
+
+
+def test_a_bad_cookie_name_is_e001():
+    with override_settings(DJ_LAYOUTS={"HTMX_COOKIE_NAME": "bad name;"}):
+        messages = check_settings()
+    assert messages == [
+        checks.Error(BAD_COOKIE_NAME, hint="Fix the DJ_LAYOUTS setting.", id="dj_layouts.E001")
+    ]
+
+
+def _cached_panel_layout():
+    class CachedPanelLayout(Layout):
+        template = "testapp/core/slots.html"
+        nav = Panel("<p>nav</p>", cache=cache.sitewide(60))
+
+    return CachedPanelLayout
+
+
+def test_check_command_with_bad_settings_and_a_cached_panel_reports_e001():
+    _cached_panel_layout()
+    with (
+        override_settings(DJ_LAYOUTS={"HTMX_COOKIE_NAME": "bad name;"}),
+        pytest.raises(SystemCheckError) as excinfo,
+    ):
+        call_command("check")
+    assert f"?: (dj_layouts.E001) {BAD_COOKIE_NAME}" in str(excinfo.value)
+    assert "E006" not in str(excinfo.value)
+
+
+def test_cached_panels_are_checked_again_once_the_settings_are_valid():
+    layout_class = _cached_panel_layout()
+    with override_settings(DJ_LAYOUTS={"CACHE_BACKEND": "nowhere"}):
+        messages = [m for m in check_layouts() if m.id == "dj_layouts.E006"]
+    assert [m.msg for m in messages] == [
+        f"Panel 'nav' of layout {layout_class.key} caches in the backend 'nowhere', "
+        "which is not in CACHES."
+    ]
+
+
+#: The sandbox's settings with two bad values; the sandbox has cached panels, whose
+#: check used to read the settings and end `manage.py check` with a traceback.
+BAD_SETTINGS_MODULE = """
+from sandbox.settings import *  # noqa: F403
+
+DJ_LAYOUTS = {
+    **DJ_LAYOUTS,  # noqa: F405
+    "HTMX_COOKIE_NAME": "bad name;",
+    "HTMX_CONTENT_TARGET": "#main\\r\\n",
+}
+"""
+
+
+def test_manage_py_check_with_bad_settings_prints_e001_not_a_traceback(tmp_path: Path):
+    from tests.e2e.conftest import ROOT, sandbox_env
+
+    (tmp_path / "bad_settings.py").write_text(BAD_SETTINGS_MODULE)
+    env = sandbox_env(tmp_path / "db.sqlite3")
+    env.update(DJANGO_SETTINGS_MODULE="bad_settings", PYTHONPATH=f"{tmp_path}:{env['PYTHONPATH']}")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "sandbox" / "manage.py"), "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"?: (dj_layouts.E001) {BAD_COOKIE_NAME}" in done.stderr
+    assert (
+        "?: (dj_layouts.E001) DJ_LAYOUTS['HTMX_CONTENT_TARGET'] must be a CSS selector in "
+        "printable ASCII (it is sent as the HX-Retarget header, so no line breaks or other "
+        "control characters), not '#main\\r\\n'." in done.stderr
+    )
+    assert done.stderr.endswith("System check identified 2 issues (0 silenced).\n")
 
 
 # -- E002: unregistered layout references ------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
+from django.http.cookie import parse_cookie
 from django.test import override_settings
 
 from dj_layouts import Layout, layout
@@ -13,6 +14,18 @@ from dj_layouts.conf import DEFAULTS, get_settings
 from dj_layouts.detection import htmx_detector, query_param_detector
 
 KNOWN = ", ".join(sorted(DEFAULTS))
+CONTENT_TARGET = (
+    "a CSS selector in printable ASCII (it is sent as the HX-Retarget header, "
+    "so no line breaks or other control characters)"
+)
+COOKIE_NAME = (
+    "a cookie name: an RFC 6265 token of letters, digits and !#$%&'*+-.^_`|~ "
+    "that is not a cookie attribute such as 'path' or 'expires'"
+)
+COOKIE_DOMAIN = (
+    "None or a cookie domain such as '.example.com' "
+    "(dot-separated labels of ASCII letters, digits and hyphens)"
+)
 
 
 def test_spec_keys_and_their_defaults():
@@ -97,10 +110,12 @@ def test_an_unknown_key_is_improperly_configured_naming_it():
         ("PARTIAL_DETECTORS", [htmx_detector], "a list of dotted paths to detector functions"),
         ("DETECTOR_RAISE_EXCEPTIONS", "no", "True or False"),
         ("HTMX_SMART_ROUTING", 1, "True or False"),
-        ("HTMX_CONTENT_TARGET", "", "a CSS selector string"),
-        ("HTMX_COOKIE_NAME", 5, "a cookie name"),
-        ("HTMX_COOKIE_DOMAIN", 5, "None or a cookie domain"),
-        ("HTMX_COOKIE_DOMAIN", "", "None or a cookie domain"),
+        ("HTMX_CONTENT_TARGET", "", CONTENT_TARGET),
+        ("HTMX_CONTENT_TARGET", 5, CONTENT_TARGET),
+        ("HTMX_COOKIE_NAME", 5, COOKIE_NAME),
+        ("HTMX_COOKIE_NAME", "", COOKIE_NAME),
+        ("HTMX_COOKIE_DOMAIN", 5, COOKIE_DOMAIN),
+        ("HTMX_COOKIE_DOMAIN", "", COOKIE_DOMAIN),
         ("CACHE_LOCK_TIMEOUT", 0, "a positive number of seconds"),
         ("CACHE_LOCK_TIMEOUT", "10", "a positive number of seconds"),
         ("SYNC_PANEL_WORKERS", 0, "None or a positive int"),
@@ -208,3 +223,146 @@ def test_a_bad_setting_surfaces_when_a_page_is_rendered(rf):
         view(rf.get("/"))
     assert excinfo.value.args[0].startswith("DJ_LAYOUTS['UNKNOWN'] is not a known setting.")
     assert view(rf.get("/")).status_code == 200
+
+
+# -- string settings are validated for what they are used as -----------------------------
+BAD_COOKIE_NAMES = [
+    "bad name;",
+    "a b",
+    "a;b",
+    "a=b",
+    "a,b",
+    'a"b',
+    "a:b",  # http.cookies allows ":", RFC 6265 does not
+    "a/b",
+    "a\tb",
+    "a\r\nSet-Cookie: x=1",
+    "café",
+    "path",  # cookie attributes: SimpleCookie refuses them
+    "Expires",
+    "max-age",
+]
+GOOD_COOKIE_NAMES = ["dj_layout_current", "layout", "x", "a-b.c", "A!#$%&'*+-.^_`|~9"]
+
+
+@pytest.mark.parametrize("name", BAD_COOKIE_NAMES)
+def test_a_cookie_name_that_is_not_a_token_is_improperly_configured(name):
+    with (
+        override_settings(DJ_LAYOUTS={"HTMX_COOKIE_NAME": name}),
+        pytest.raises(ImproperlyConfigured) as excinfo,
+    ):
+        get_settings()
+    assert excinfo.value.args == (
+        f"DJ_LAYOUTS['HTMX_COOKIE_NAME'] must be {COOKIE_NAME}, not {name!r}.",
+    )
+
+
+@pytest.mark.parametrize("name", GOOD_COOKIE_NAMES)
+def test_an_accepted_cookie_name_sets_and_reads_back(name):
+    with override_settings(DJ_LAYOUTS={"HTMX_COOKIE_NAME": name}):
+        accepted = get_settings().HTMX_COOKIE_NAME
+    response = HttpResponse()
+    response.set_cookie(accepted, "demo.SiteLayout", domain=".example.com")
+    header = response.cookies[accepted].output(header="")
+    assert parse_cookie(header.split(";")[0].strip()) == {name: "demo.SiteLayout"}
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "exa mple.com",
+        "example.com;",
+        "example.com\r\nX: y",
+        "-example.com",
+        "example-.com",
+        "example..com",
+        "example.com.",
+        ".",
+        "..example.com",
+        "exämple.com",
+        "example.com/path",
+        "a" * 64 + ".com",
+        ".".join(["abcdefghi"] * 26),  # 259 characters
+    ],
+)
+def test_a_bad_cookie_domain_is_improperly_configured(domain):
+    with (
+        override_settings(DJ_LAYOUTS={"HTMX_COOKIE_DOMAIN": domain}),
+        pytest.raises(ImproperlyConfigured) as excinfo,
+    ):
+        get_settings()
+    assert excinfo.value.args == (
+        f"DJ_LAYOUTS['HTMX_COOKIE_DOMAIN'] must be {COOKIE_DOMAIN}, not {domain!r}.",
+    )
+
+
+@pytest.mark.parametrize(
+    "domain", ["example.com", ".example.com", "localhost", "a-b.xn--p1ai", "127.0.0.1", "a" * 63]
+)
+def test_a_good_cookie_domain_is_accepted(domain):
+    with override_settings(DJ_LAYOUTS={"HTMX_COOKIE_DOMAIN": domain}):
+        conf = get_settings()
+    response = HttpResponse()
+    response.set_cookie(conf.HTMX_COOKIE_NAME, "demo.SiteLayout", domain=conf.HTMX_COOKIE_DOMAIN)
+    assert response.cookies["dj_layout_current"].output(header="") == (
+        f" dj_layout_current=demo.SiteLayout; Domain={domain}; Path=/"
+    )
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["#main\r\n", "#main\nX-Evil: 1", "#a\rb", "#a\x00", "#a\tb", "#a\x7f", "#café", "   "],
+)
+def test_a_content_target_that_cannot_be_a_header_is_improperly_configured(target):
+    with (
+        override_settings(DJ_LAYOUTS={"HTMX_CONTENT_TARGET": target}),
+        pytest.raises(ImproperlyConfigured) as excinfo,
+    ):
+        get_settings()
+    assert excinfo.value.args == (
+        f"DJ_LAYOUTS['HTMX_CONTENT_TARGET'] must be {CONTENT_TARGET}, not {target!r}.",
+    )
+
+
+@pytest.mark.parametrize("target", ["#panel-content", "main > .content", '[data-x="1 2"]', "#a~b"])
+def test_an_accepted_content_target_is_a_valid_header(target):
+    with override_settings(DJ_LAYOUTS={"HTMX_CONTENT_TARGET": target}):
+        accepted = get_settings().HTMX_CONTENT_TARGET
+    response = HttpResponse()
+    response["HX-Retarget"] = accepted
+    assert response.serialize_headers().decode("ascii").endswith(f"HX-Retarget: {target}")
+
+
+def test_a_detector_whose_module_raises_on_import_is_improperly_configured(tmp_path, monkeypatch):
+    (tmp_path / "crashing_detectors.py").write_text("raise ValueError('no config')\n")
+    monkeypatch.syspath_prepend(tmp_path)
+    path = "crashing_detectors.detector"
+    with (
+        override_settings(DJ_LAYOUTS={"PARTIAL_DETECTORS": [path]}),
+        pytest.raises(ImproperlyConfigured) as excinfo,
+    ):
+        get_settings()
+    assert excinfo.value.args == (
+        f"DJ_LAYOUTS['PARTIAL_DETECTORS'] names {path!r}, whose module fails to import: "
+        "ValueError: no config. Fix the module or the path.",
+    )
+
+
+@pytest.mark.usefixtures("restore_layout_registry")
+def test_a_bad_cookie_name_is_reported_as_a_setting_not_a_cookie_error(rf):
+    class CookieLayout(Layout):
+        template = "testapp/core/other.html"
+
+    @layout(CookieLayout)
+    def view(request):
+        return HttpResponse("x")
+
+    settings_value = {"HTMX_SMART_ROUTING": True, "HTMX_COOKIE_NAME": "bad name;"}
+    with (
+        override_settings(DJ_LAYOUTS=settings_value),
+        pytest.raises(ImproperlyConfigured) as excinfo,
+    ):
+        view(rf.get("/"))
+    assert excinfo.value.args == (
+        f"DJ_LAYOUTS['HTMX_COOKIE_NAME'] must be {COOKIE_NAME}, not 'bad name;'.",
+    )

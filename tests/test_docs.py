@@ -445,6 +445,28 @@ def _user(**attrs):
     return User(username="ada", **attrs)  # never saved: no database needed
 
 
+def test_views_panel_view_visited_directly(tmp_path):
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponse
+
+    from dj_layouts import Layout, Panel, layout
+
+    with open_page("views.md", tmp_path) as project:
+        ns = project.run_snippets()
+        direct = ns["cart_summary"](get("/panels/cart/"))
+        assert direct.content == b"<p>0 items in your cart</p>"
+        with pytest.raises(PermissionDenied):
+            ns["chart"](get("/panels/chart/"))
+
+        class CartLayout(Layout):
+            template = "myapp/layout.html"
+            layout_context_defaults = {"cart_count": 3}
+            nav = Panel(ns["cart_summary"])
+
+        page = layout(CartLayout)(lambda request: HttpResponse("<h1>Shop</h1>"))(get("/"))
+        assert slots(page)["nav"] == "<p>3 items in your cart</p>"
+
+
 def test_views_function_views(tmp_path):
     from asgiref.sync import async_to_sync
 
@@ -532,6 +554,8 @@ def test_views_panel_only_and_shortcuts(tmp_path):
 
 
 def test_layout_context_layers(tmp_path):
+    from dj_layouts import FrozenLayoutContext
+
     with open_page("layout-context.md", tmp_path) as project:
         ns = project.run_snippets()
         page = ns["pricing"](get("/shop/pricing/"))
@@ -540,6 +564,13 @@ def test_layout_context_layers(tmp_path):
         assert ns["draft"] == {"page_title": "Changed"}
         assert type(ns["draft"]) is dict
         assert ns["snapshot"] == {"page_title": "Pricing"}
+        assert ns["mine"] == {"filters": {"tags": ["django", "htmx", "python"]}}
+        assert type(ns["mine"]["filters"]["tags"]) is list
+        assert ns["nested"] == {"filters": {"tags": ["django", "htmx"]}}
+        assert ns["direct"].content == b"<h2>Welcome</h2>"
+        panel_request = get("/x/")
+        panel_request.layout_context = FrozenLayoutContext({"section": "Shop"})
+        assert ns["section_title"](panel_request).content == b"<h2>Shop</h2>"
 
 
 def test_layout_context_wins_over_context_processors(tmp_path):
@@ -668,9 +699,10 @@ def test_checks_messages_are_what_django_prints(tmp_path):
     with open_page("checks.md", tmp_path) as project:
         ns = project.run_snippets()
         with override_settings(DJ_LAYOUTS=ns["DJ_LAYOUTS"]):
-            messages = (
-                checks.check_settings() + checks.check_layout_references() + checks.check_layouts()
-            )
+            messages = checks.check_settings()
+            # With bad settings the settings-dependent checks (E006) wait: run them after.
+            assert not any(m.id == "dj_layouts.E006" for m in checks.check_layouts())
+        messages += checks.check_layout_references() + checks.check_layouts()
     printed = []
     for message in messages:
         printed.append(f"({message.id}) {message.msg}")

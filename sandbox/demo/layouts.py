@@ -26,6 +26,7 @@ from dj_layouts import (
     StyleQueue,
     ThreadedExecutor,
     cache,
+    get_layout_context,
 )
 from sandbox.demo import panels
 from sandbox.demo.catalog import demo_for
@@ -34,7 +35,7 @@ from sandbox.demo.timing import Stopwatch
 
 def page_facts(request: HttpRequest) -> str:
     """The sidebar: how the current page is built."""
-    context = request.layout_context  # type: ignore[attr-defined]
+    context = get_layout_context(request)
     names = ", ".join(context.get("declared_panels", ())) or "none"
     return format_html(
         '<div class="card facts"><h2>How this page is built</h2><dl>'

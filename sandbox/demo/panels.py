@@ -3,6 +3,11 @@
 Views here are ordinary Django views: they return only their own fragment and
 know nothing about the page around them. Several wait on purpose (``DELAY``) so
 the concurrency demos have something to show.
+
+Every panel view with a URL can also be visited on its own: it then renders its
+fragment alone (reading the layout context with ``get_layout_context()``, which is
+empty outside a layout), or, where it only makes sense inside a page, answers 403
+through ``@panel_only``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dj_layouts import (
     add_script,
     add_style,
     add_to_queue,
+    get_layout_context,
     panel_only,
 )
 from sandbox.demo.models import Article
@@ -105,9 +111,9 @@ def badge(request: HttpRequest) -> str:
 
 def context_report(request: HttpRequest) -> str:
     """Reads the layout context, then tries to write it: panels get a read-only copy."""
-    context = request.layout_context  # type: ignore[attr-defined]
+    context = get_layout_context(request)
     try:
-        context["greeting"] = "changed by a panel"
+        context["greeting"] = "changed by a panel"  # type: ignore[index]  # the demo: it fails
         write = "the write went through (it should not have)"
     except TypeError as exc:
         write = f"TypeError: {exc}"
@@ -132,7 +138,8 @@ def request_facts(request: HttpRequest) -> HttpResponse:
             {
                 "role": getattr(request, "layout_role", None),
                 "thread": threading.current_thread().name,
-                "view_kind": request.layout_context.get("view_kind"),  # type: ignore[attr-defined]
+                # Empty outside a layout: the view also renders when visited directly.
+                "view_kind": get_layout_context(request).get("view_kind"),
             },
             request,
         )
@@ -250,8 +257,9 @@ def weather_widget(request: HttpRequest) -> str:
     return '<div class="widget">Weather widget: <b>21 °C</b></div>'
 
 
+@panel_only
 def stock_widget(request: HttpRequest) -> HttpResponse:
-    """A view that queues exactly the same items."""
+    """A view that queues exactly the same items (on a page: on its own it answers 403)."""
     _queue_shared(request)
     return HttpResponse('<div class="widget">Stock widget: <b>ACME +2.1 %</b></div>')
 
@@ -263,7 +271,9 @@ def broken(request: HttpRequest) -> str:
     raise ValueError("Database password is hunter2")  # must never reach a visitor
 
 
+@panel_only
 def broken_view(request: HttpRequest) -> HttpResponse:
+    """Crashes as a panel, to show the error fallback; visited on its own it answers 403."""
     raise RuntimeError("A view that crashes")
 
 
@@ -296,7 +306,7 @@ STREAM_DELAYS = {"fast": 0.1, "medium": 0.6, "slow": 1.5}
 def _streamed(name: str) -> Any:
     async def panel(request: HttpRequest) -> str:
         await asyncio.sleep(STREAM_DELAYS[name])
-        started = request.layout_context["started"]
+        started = get_layout_context(request)["started"]
         return format_html(
             '<p class="streamed" data-panel="{}">Ready after {} s.</p>'
             '<p class="timing">sent at +{} ms</p>',

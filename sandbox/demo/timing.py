@@ -17,6 +17,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from dj_layouts import get_layout_context
+
 
 @dataclass(frozen=True)
 class Span:
@@ -82,6 +84,5 @@ def stopwatch_of(request: HttpRequest) -> Stopwatch:
 
     A panel view visited on its own (no layout) times itself with a fresh one.
     """
-    context = getattr(request, "layout_context", None) or {}
-    watch = context.get("stopwatch")
+    watch = get_layout_context(request).get("stopwatch")
     return watch if isinstance(watch, Stopwatch) else Stopwatch()

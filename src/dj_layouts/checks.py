@@ -14,14 +14,17 @@ from dj_layouts.panels import ConditionalPanel, TemplateSource, UrlSource
 from dj_layouts.views import layout_references
 
 
-@register()
-def check_settings(**kwargs: Any) -> list[CheckMessage]:
+def _settings_problems() -> list[str]:
     from django.conf import settings
 
-    raw = getattr(settings, SETTING_NAME, {})
+    return validation_errors(getattr(settings, SETTING_NAME, {}))
+
+
+@register()
+def check_settings(**kwargs: Any) -> list[CheckMessage]:
     return [
         Error(problem, hint="Fix the DJ_LAYOUTS setting.", id="dj_layouts.E001")
-        for problem in validation_errors(raw)
+        for problem in _settings_problems()
     ]
 
 
@@ -55,6 +58,10 @@ def _template_missing(name: str) -> bool:
 @register()
 def check_layouts(**kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
+    # The checks of cached panels read the settings (the default cache backend):
+    # with bad settings they would raise and end `manage.py check` with a traceback
+    # before it prints check_settings' E001, so they wait until the settings are fixed.
+    settings_valid = not _settings_problems()
     for key, layout in sorted(Layout.registry.items()):
         if layout.template and _template_missing(layout.template):
             messages.append(
@@ -75,11 +82,13 @@ def check_layouts(**kwargs: Any) -> list[CheckMessage]:
                 )
             )
         for name, panel in layout._panels.items():
-            messages.extend(_check_panel(key, name, panel, layout))
+            messages.extend(_check_panel(key, name, panel, layout, settings_valid))
     return messages
 
 
-def _check_panel(key: str, name: str, panel: Any, layout: type[Layout]) -> list[CheckMessage]:
+def _check_panel(
+    key: str, name: str, panel: Any, layout: type[Layout], settings_valid: bool
+) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     source = panel.source
     if isinstance(source, UrlSource):
@@ -103,7 +112,7 @@ def _check_panel(key: str, name: str, panel: Any, layout: type[Layout]) -> list[
                 id="dj_layouts.E005",
             )
         )
-    if panel.cache is not None:
+    if panel.cache is not None and settings_valid:
         messages.extend(panel.cache.check(f"Panel {name!r} of layout {key}"))
     if panel.eager and isinstance(panel, ConditionalPanel) and isinstance(panel.condition, str):
         messages.append(

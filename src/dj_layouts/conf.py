@@ -6,8 +6,10 @@ The cache is dropped whenever Django's ``setting_changed`` signal fires for
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from django.conf import settings
@@ -34,12 +36,40 @@ def _is_str(value: Any) -> bool:
     return isinstance(value, str) and value != ""
 
 
-def _optional_str(value: Any) -> bool:
-    return value is None or _is_str(value)
-
-
 def _str_list(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+# A cookie name is an RFC 6265 token (RFC 7230 tchar): no spaces, separators or controls.
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# A domain label: letters, digits and inner hyphens, at most 63 characters.
+_DOMAIN_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def _cookie_name(value: Any) -> bool:
+    if not (isinstance(value, str) and _COOKIE_NAME.fullmatch(value)):
+        return False
+    try:
+        # What HttpResponse.set_cookie() does; it also refuses attribute names ("path").
+        SimpleCookie()[value] = ""
+    except CookieError:
+        return False
+    return True
+
+
+def _optional_cookie_domain(value: Any) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, str) or len(value) > 253:
+        return False
+    labels = value.removeprefix(".").split(".")
+    return all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
+
+
+def _header_value(value: Any) -> bool:
+    # Sent as a response header: a CR/LF would make Django refuse every response,
+    # and a non-ASCII character would be MIME-encoded, which htmx does not decode.
+    return isinstance(value, str) and value.strip() != "" and all(" " <= c <= "~" for c in value)
 
 
 def _optional_positive_int(value: Any) -> bool:
@@ -54,6 +84,19 @@ def _positive_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
+_CONTENT_TARGET_RULE = (
+    "a CSS selector in printable ASCII (it is sent as the HX-Retarget header, "
+    "so no line breaks or other control characters)"
+)
+_COOKIE_NAME_RULE = (
+    "a cookie name: an RFC 6265 token of letters, digits and !#$%&'*+-.^_`|~ "
+    "that is not a cookie attribute such as 'path' or 'expires'"
+)
+_COOKIE_DOMAIN_RULE = (
+    "None or a cookie domain such as '.example.com' "
+    "(dot-separated labels of ASCII letters, digits and hyphens)"
+)
+
 # key: (default, check, what the value must be)
 _SPEC: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "DEBUG_ERRORS": (None, _optional_bool, "None, True or False"),
@@ -63,9 +106,9 @@ _SPEC: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "PARTIAL_DETECTORS": ([], _str_list, "a list of dotted paths to detector functions"),
     "DETECTOR_RAISE_EXCEPTIONS": (False, _is_bool, "True or False"),
     "HTMX_SMART_ROUTING": (False, _is_bool, "True or False"),
-    "HTMX_CONTENT_TARGET": ("#panel-content", _is_str, "a CSS selector string"),
-    "HTMX_COOKIE_NAME": ("dj_layout_current", _is_str, "a cookie name"),
-    "HTMX_COOKIE_DOMAIN": (None, _optional_str, "None or a cookie domain"),
+    "HTMX_CONTENT_TARGET": ("#panel-content", _header_value, _CONTENT_TARGET_RULE),
+    "HTMX_COOKIE_NAME": ("dj_layout_current", _cookie_name, _COOKIE_NAME_RULE),
+    "HTMX_COOKIE_DOMAIN": (None, _optional_cookie_domain, _COOKIE_DOMAIN_RULE),
     "SYNC_PANEL_WORKERS": (None, _optional_positive_int, "None or a positive int"),
     "CACHE_IO_WORKERS": (8, _positive_int, "a positive int"),
     "REFRESH_WORKERS": (4, _positive_int, "a positive int"),
@@ -80,6 +123,12 @@ def _detector_problem(path: str) -> str | None:
         detector = import_string(path)
     except ImportError as exc:
         return f"which cannot be imported: {exc}. Give the dotted path of a function."
+    except Exception as exc:
+        # The module itself fails as it loads: report it, as a check must not crash.
+        return (
+            f"whose module fails to import: {type(exc).__name__}: {exc}. "
+            "Fix the module or the path."
+        )
     if not callable(detector):
         return "which is not callable. Give the dotted path of a function."
     if is_async_callable(detector):

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 import re
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.demo.catalog import DEMOS, Demo
+from tests.e2e.conftest import ROOT, sandbox_env
 
 pytestmark = pytest.mark.e2e
 
@@ -416,3 +423,96 @@ def test_cached_panels_keep_their_timestamp(page: Any, sandbox_url: str) -> None
     fourth = _rendered_at(page)
     for name in ("sitewide", "per_path", "per_session"):
         assert fourth[name] != third[name], name
+
+
+# -- panel views visited on their own --------------------------------------------------------
+
+#: Run with the sandbox's settings: the path of every panel view, as JSON. A panel view
+#: is a URL a registered layout names as a panel source (reversed with that panel's
+#: arguments), or any URL of the URLconf served by a ``panels`` module.
+_LIST_PANEL_URLS = """
+import json
+import django
+
+django.setup()
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dj_layouts import Layout
+from dj_layouts.panels import UrlSource
+
+paths = set()
+for layout_class in Layout.registry.values():
+    for panel in layout_class.get_panels().values():
+        if isinstance(panel.source, UrlSource):
+            func, args, kwargs = panel.source.resolve()
+            paths.add(reverse(panel.source.url_name, args=args, kwargs=kwargs))
+
+
+def walk(patterns, prefix):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+for route, callback in walk(get_resolver().url_patterns, "/"):
+    if callback.__module__.endswith(".panels") and "<" not in route:
+        paths.add(route)
+print(json.dumps(sorted(paths)))
+"""
+
+
+def _panel_paths(tmp_path: Path) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _LIST_PANEL_URLS],
+        cwd=ROOT,
+        env=sandbox_env(tmp_path / "unused.sqlite3"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout))
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+#: Panel views that answer something other than 200 on their own, by design.
+DIRECT_STATUS = {
+    "/panels/members-only/": 403,  # @panel_only
+    "/panels/stock-widget/": 403,  # @panel_only: it queues assets onto its page
+    "/panels/broken/": 403,  # @panel_only: it crashes, as a panel, for the errors page
+    "/panels/missing/": 404,  # answers 404 on purpose, for the errors page
+    "/htmx/toc/": 403,  # @panel_only
+}
+
+
+def test_every_panel_view_visited_directly_answers_without_a_server_error(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    paths = _panel_paths(tmp_path)
+    assert "/panels/request-facts/" in paths
+    assert "/panels/articles/panels-in-parallel/" in paths  # a URL with an argument
+    assert set(DIRECT_STATUS) <= set(paths)
+    answers = {path: _get(sandbox_url + path) for path in paths}
+    statuses = {path: status for path, (status, _body) in answers.items()}
+    assert statuses == {path: DIRECT_STATUS.get(path, 200) for path in paths}
+    for path, (status, body) in answers.items():
+        if status == 403:
+            assert "<h1>403 Forbidden</h1>" in body, path
+
+
+def test_a_panel_view_reading_the_layout_context_renders_on_its_own(sandbox_url: str) -> None:
+    status, body = _get(sandbox_url + "/panels/request-facts/")
+
+    assert status == 200
+    assert '<code class="role">none: visited on its own</code>' in body
+    assert '<dt>layout_context["view_kind"]</dt><dd>(empty outside a layout)</dd>' in body
