@@ -10,7 +10,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from dj_layouts import Layout, Panel, ThreadedExecutor, cache, layout
+from dj_layouts import Panel, ThreadedExecutor, cache, layout
 from dj_layouts.timing import PageTiming, page_timed
 
 
@@ -28,19 +28,28 @@ def broken(request):
     raise ValueError("no")
 
 
-class TimedLayout(Layout):
-    template = "testapp/core/slots.html"
-    layout_context_defaults = {"slots": ["sidebar", "footer", "header"]}
-    executor = ThreadedExecutor(max_workers=4)
-    sidebar = Panel(slow)
-    footer = Panel(quick, cache=cache.sitewide(60))
-    header = Panel(broken)
+@pytest.fixture
+def timed_layout(make_layout):
+    """A layout with a slow panel, a cached one and a broken one (registry restored after)."""
+    return make_layout(
+        "TimedLayout",
+        template="testapp/core/slots.html",
+        layout_context_defaults={"slots": ["sidebar", "footer", "header"]},
+        executor=ThreadedExecutor(max_workers=4),
+        sidebar=Panel(slow),
+        footer=Panel(quick, cache=cache.sitewide(60)),
+        header=Panel(broken),
+    )
 
 
-@layout(TimedLayout)
-def view(request):
-    time.sleep(0.03)
-    return HttpResponse("<h1>content</h1>")
+@pytest.fixture
+def view(timed_layout):
+    @layout(timed_layout)
+    def page(request):
+        time.sleep(0.03)
+        return HttpResponse("<h1>content</h1>")
+
+    return page
 
 
 def _entries(header: str) -> dict[str, tuple[float, str]]:
@@ -64,7 +73,7 @@ def timed(settings):
     }
 
 
-def test_server_timing_has_an_entry_per_panel_with_its_duration(timed, caplog):
+def test_server_timing_has_an_entry_per_panel_with_its_duration(timed, view, caplog):
     caplog.set_level(logging.CRITICAL, logger="dj_layouts")  # the broken panel's error
     response = view(RequestFactory().get("/"))
     entries = _entries(response["Server-Timing"])
@@ -85,24 +94,24 @@ def test_server_timing_has_an_entry_per_panel_with_its_duration(timed, caplog):
     assert again["panel-footer"][0] < 20
 
 
-def test_no_header_unless_asked(settings):
+def test_no_header_unless_asked(settings, view):
     settings.DJ_LAYOUTS = {"DEBUG_ERRORS": False}
     settings.DEBUG = False
     assert "Server-Timing" not in view(RequestFactory().get("/"))
 
 
-def test_none_follows_debug(settings):
+def test_none_follows_debug(settings, view):
     settings.DJ_LAYOUTS = {"SERVER_TIMING": None, "DEBUG_ERRORS": False}
     settings.DEBUG = True
     assert "Server-Timing" in view(RequestFactory().get("/"))
 
 
-def test_signal_and_log_record_carry_the_same_figures(settings, caplog):
+def test_signal_and_log_record_carry_the_same_figures(settings, caplog, view, timed_layout):
     settings.DJ_LAYOUTS = {"DEBUG_ERRORS": False}
     received: list[PageTiming] = []
 
     def receiver(sender, request, timing, **kwargs):
-        assert sender is TimedLayout
+        assert sender is timed_layout
         received.append(timing)
 
     page_timed.connect(receiver)
@@ -112,7 +121,7 @@ def test_signal_and_log_record_carry_the_same_figures(settings, caplog):
     finally:
         page_timed.disconnect(receiver)
     (timing,) = received
-    assert timing.layout == TimedLayout.key and timing.path == "/here/"
+    assert timing.layout == timed_layout.key and timing.path == "/here/"
     assert timing.executor == "ThreadedExecutor"
     by_name = {panel.name: panel for panel in timing.panels}
     assert set(by_name) == {"sidebar", "footer", "header"}
@@ -121,4 +130,4 @@ def test_signal_and_log_record_carry_the_same_figures(settings, caplog):
     assert by_name["header"].outcome == "error" and by_name["header"].error == "ValueError"
     (record,) = [r for r in caplog.records if r.name == "dj_layouts.timing"]
     assert record.dj_layouts == timing.as_dict()
-    assert record.getMessage().startswith(f"Layout {TimedLayout.key} rendered /here/ in ")
+    assert record.getMessage().startswith(f"Layout {timed_layout.key} rendered /here/ in ")
