@@ -415,16 +415,16 @@ def test_a_url_that_cannot_be_reversed_with_the_context_names_it(render):
 
 
 def test_the_view_behind_a_url_name_is_resolved_once(render, monkeypatch):
-    from dj_layouts import panels as panels_module
+    from dj_layouts import sources as sources_module
 
     resolved = []
-    real_resolve = panels_module.resolve
+    real_resolve = sources_module.resolve
 
     def counting_resolve(path, urlconf=None):
         resolved.append(path)
         return real_resolve(path, urlconf)
 
-    monkeypatch.setattr(panels_module, "resolve", counting_resolve)
+    monkeypatch.setattr(sources_module, "resolve", counting_resolve)
     token = uuid.uuid4().hex  # a context no other test used: nothing cached yet
     for _ in range(3):
         page = render(side=Panel("core:word", context={"word": token}))
@@ -433,16 +433,16 @@ def test_the_view_behind_a_url_name_is_resolved_once(render, monkeypatch):
 
 
 def test_a_urlconf_change_drops_what_was_resolved(render, monkeypatch):
-    from dj_layouts import panels as panels_module
+    from dj_layouts import sources as sources_module
 
     resolved = []
-    real_resolve = panels_module.resolve
+    real_resolve = sources_module.resolve
 
     def counting_resolve(path, urlconf=None):
         resolved.append(path)
         return real_resolve(path, urlconf)
 
-    monkeypatch.setattr(panels_module, "resolve", counting_resolve)
+    monkeypatch.setattr(sources_module, "resolve", counting_resolve)
     token = uuid.uuid4().hex
     render(side=Panel("core:word", context={"word": token}))
     render(side=Panel("core:word", context={"word": token}))
