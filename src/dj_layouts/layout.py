@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -140,7 +141,38 @@ class Layout:
 
     @classmethod
     def get_queues(cls) -> dict[str, RenderQueue]:
+        """The layout's render queues by name, in definition order."""
         return dict(cls._queues)
+
+    @classmethod
+    def get_queue_spec(cls) -> QueueSpec:
+        """The layout's queues with the default script and style queue (what a collector needs)."""
+        return cls._queue_spec
+
+    @classmethod
+    def get_executor(cls) -> PanelExecutor | None:
+        """The executor ``executor`` declares, even if it was changed after class creation.
+
+        Tests swap it (``mock.patch.object(MyLayout, "executor", SequentialExecutor())``);
+        the instance made at class creation is reused while the declaration is unchanged.
+        ``None`` means the default for the page's colour.
+        """
+        declared = cls.executor
+        executor = cls._executor
+        if declared is executor or (declared is not None and declared is type(executor)):
+            return executor
+        cls._executor = coerce_executor(declared, owner=cls.__qualname__)
+        return cls._executor
+
+    @classmethod
+    def initial_layout_context(cls) -> dict[str, Any]:
+        """A fresh copy of ``layout_context_defaults`` for one request.
+
+        Mutable values are deep-copied, so a view appending to a default list does
+        not change it for later requests.
+        """
+        defaults = cls.layout_context_defaults
+        return copy.deepcopy(dict(defaults)) if cls._mutable_defaults else dict(defaults)
 
     @classmethod
     def resolve(cls, key: str | type[Layout]) -> type[Layout]:
