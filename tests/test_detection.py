@@ -32,8 +32,8 @@ from dj_layouts.detection import (
     current_layout,
     htmx_detector,
     never_detector,
+    patch_vary,
     query_param_detector,
-    vary_headers,
 )
 
 HTMX = "dj_layouts.detection.htmx_detector"
@@ -636,12 +636,16 @@ def test_a_custom_detector_declares_its_headers_and_the_views_vary_is_kept():
 
 
 @settings(PARTIAL_DETECTORS=[f"{HERE}.token_detector", QUERY, HTMX])
-def test_vary_headers_lists_what_the_settings_call_for():
-    assert vary_headers() == ("X-Token", "HX-Request", "HX-History-Restore-Request")
+def test_patch_vary_adds_what_the_settings_call_for():
+    def vary_headers():
+        return vary(patch_vary(HttpResponse()))
+
+    assert vary_headers() == ["X-Token", "HX-Request", "HX-History-Restore-Request"]
     with smart():
-        assert vary_headers() == ("HX-Request", "HX-History-Restore-Request", "DJ-Layout", "Cookie")
+        assert vary_headers() == ["HX-Request", "HX-History-Restore-Request", "DJ-Layout", "Cookie"]
     with settings(PARTIAL_DETECTORS=[QUERY]):
-        assert vary_headers() == ()
+        assert vary_headers() == []
+        assert "Vary" not in patch_vary(HttpResponse())
 
 
 @settings(PARTIAL_DETECTORS=[HTMX])

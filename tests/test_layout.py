@@ -645,3 +645,53 @@ def test_registry_key_must_be_a_string():
         "test_registry_key_must_be_a_string.<locals>.Keyed.registry_key must be a non-empty "
         "str such as 'myapp.Keyed', not 42.",
     )
+
+
+# -- class API for the page engine -------------------------------------------------------
+
+
+def test_get_queue_spec_names_the_default_queues():
+    class SpecLayout(Layout):
+        template = "layouts/error.html"
+        head_js = ScriptQueue()
+        styles = StyleQueue()
+        extra = RenderQueue()
+
+    spec = SpecLayout.get_queue_spec()
+    assert spec.owner == SpecLayout.key
+    assert list(spec.queues) == ["head_js", "styles", "extra"]
+    assert spec.defaults == {"script": "head_js", "style": "styles"}
+
+
+def test_get_executor_follows_a_changed_declaration():
+    class ExecLayout(Layout):
+        template = "layouts/error.html"
+        executor = SequentialExecutor
+
+    first = ExecLayout.get_executor()
+    assert isinstance(first, SequentialExecutor)
+    assert ExecLayout.get_executor() is first  # kept while the declaration is unchanged
+    threaded = ThreadedExecutor(max_workers=2)
+    ExecLayout.executor = threaded
+    assert ExecLayout.get_executor() is threaded
+    ExecLayout.executor = None
+    assert ExecLayout.get_executor() is None
+
+
+def test_initial_layout_context_copies_mutable_defaults():
+    class MutableLayout(Layout):
+        template = "layouts/error.html"
+        layout_context_defaults = {"crumbs": ["home"], "title": "Shop"}
+
+    class PlainLayout(Layout):
+        template = "layouts/error.html"
+        layout_context_defaults = {"title": "Shop"}
+
+    first = MutableLayout.initial_layout_context()
+    first["crumbs"].append("cart")
+    first["title"] = "changed"
+    assert MutableLayout.initial_layout_context() == {"crumbs": ["home"], "title": "Shop"}
+    assert MutableLayout.layout_context_defaults == {"crumbs": ["home"], "title": "Shop"}
+    plain = PlainLayout.initial_layout_context()
+    plain["title"] = "changed"
+    assert PlainLayout.layout_context_defaults == {"title": "Shop"}

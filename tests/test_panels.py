@@ -367,6 +367,45 @@ def test_good_options_are_kept():
     assert (panel.timeout, panel.eager, panel.join, panel.context) == (0.5, True, ",", {"a": 1})
 
 
+# -- naming ---------------------------------------------------------------------------------
+
+
+def test_bound_returns_a_named_copy_and_leaves_the_panel_unnamed():
+    panel = Panel("<p>x</p>", timeout=0.5)
+    named = panel.bound("side")
+    assert panel.name is None
+    assert (named.name, named.source, named.timeout) == ("side", panel.source, 0.5)
+    assert named is not panel
+    assert named.bound("side") is named
+    assert named.bound("other").name == "other"
+    assert named.name == "side"
+
+
+def test_a_panel_declared_on_a_class_is_named_by_its_attribute(make_layout):
+    sidebar = Panel("<p>x</p>")
+    page_layout = make_layout("NamingLayout", sidebar=sidebar)
+    assert sidebar.name == "sidebar"
+    assert page_layout.get_panels()["sidebar"] is sidebar
+
+
+def test_one_panel_given_to_two_views_under_two_names_stays_unnamed(render, make_layout, rf, slots):
+    shared = Panel(lambda request: "<p>shared</p>")
+    page_layout = make_layout("SharedLayout", side=Panel(), extra=Panel())
+
+    @layout(page_layout, panels={"side": shared})
+    def first(request):
+        return HttpResponse("<h1>first</h1>")
+
+    @layout(page_layout, panels={"extra": shared})
+    def second(request):
+        return HttpResponse("<h1>second</h1>")
+
+    assert shared.name is None
+    assert slots(first(rf.get("/")))["side"] == "<p>shared</p>"
+    assert slots(second(rf.get("/")))["extra"] == "<p>shared</p>"
+    assert shared.name is None
+
+
 # -- URL names ------------------------------------------------------------------------------
 def test_url_names_that_take_arguments_are_reversed_with_the_panel_context(render):
     page = render(
@@ -415,16 +454,16 @@ def test_a_url_that_cannot_be_reversed_with_the_context_names_it(render):
 
 
 def test_the_view_behind_a_url_name_is_resolved_once(render, monkeypatch):
-    from dj_layouts import panels as panels_module
+    from dj_layouts import sources as sources_module
 
     resolved = []
-    real_resolve = panels_module.resolve
+    real_resolve = sources_module.resolve
 
     def counting_resolve(path, urlconf=None):
         resolved.append(path)
         return real_resolve(path, urlconf)
 
-    monkeypatch.setattr(panels_module, "resolve", counting_resolve)
+    monkeypatch.setattr(sources_module, "resolve", counting_resolve)
     token = uuid.uuid4().hex  # a context no other test used: nothing cached yet
     for _ in range(3):
         page = render(side=Panel("core:word", context={"word": token}))
@@ -433,16 +472,16 @@ def test_the_view_behind_a_url_name_is_resolved_once(render, monkeypatch):
 
 
 def test_a_urlconf_change_drops_what_was_resolved(render, monkeypatch):
-    from dj_layouts import panels as panels_module
+    from dj_layouts import sources as sources_module
 
     resolved = []
-    real_resolve = panels_module.resolve
+    real_resolve = sources_module.resolve
 
     def counting_resolve(path, urlconf=None):
         resolved.append(path)
         return real_resolve(path, urlconf)
 
-    monkeypatch.setattr(panels_module, "resolve", counting_resolve)
+    monkeypatch.setattr(sources_module, "resolve", counting_resolve)
     token = uuid.uuid4().hex
     render(side=Panel("core:word", context={"word": token}))
     render(side=Panel("core:word", context={"word": token}))

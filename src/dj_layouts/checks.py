@@ -81,7 +81,7 @@ def check_layouts(**kwargs: Any) -> list[CheckMessage]:
                     id="dj_layouts.W001",
                 )
             )
-        for name, panel in layout._panels.items():
+        for name, panel in layout.get_panels().items():
             messages.extend(_check_panel(key, name, panel, layout, settings_valid))
     return messages
 

@@ -156,12 +156,8 @@ def mark_full_page(page: Page, response: HttpResponseBase) -> None:
 _vary_memo: tuple[LayoutSettings | None, tuple[str, ...], str] = (None, (), "")
 
 
-def vary_headers() -> tuple[str, ...]:
-    """The request headers every response of a layout view varies on, per the settings."""
-    return _vary()[0]
-
-
 def _vary() -> tuple[tuple[str, ...], str]:
+    """The request headers every response of a layout view varies on, and them joined."""
     global _vary_memo
     conf = get_settings()
     memo_conf, headers, joined = _vary_memo

@@ -141,7 +141,13 @@ class Layout:
 
     @classmethod
     def get_queues(cls) -> dict[str, RenderQueue]:
+        """The layout's render queues by name, in definition order."""
         return dict(cls._queues)
+
+    @classmethod
+    def get_queue_spec(cls) -> QueueSpec:
+        """The layout's queues with the default script and style queue (what a collector needs)."""
+        return cls._queue_spec
 
     @classmethod
     def get_executor(cls) -> PanelExecutor | None:
@@ -149,22 +155,24 @@ class Layout:
 
         Tests swap it (``mock.patch.object(MyLayout, "executor", SequentialExecutor())``);
         the instance made at class creation is reused while the declaration is unchanged.
+        ``None`` means the default for the page's colour.
         """
         declared = cls.executor
         executor = cls._executor
         if declared is executor or (declared is not None and declared is type(executor)):
             return executor
-        executor = coerce_executor(declared, owner=cls.__qualname__)
-        cls._executor = executor
-        return executor
+        cls._executor = coerce_executor(declared, owner=cls.__qualname__)
+        return cls._executor
 
     @classmethod
-    def get_context_defaults(cls) -> dict[str, Any]:
-        """``layout_context_defaults`` for one request (mutable values copied)."""
-        if cls._mutable_defaults:
-            # A view appending to a default list must not change it for later requests.
-            return copy.deepcopy(dict(cls.layout_context_defaults))
-        return dict(cls.layout_context_defaults)
+    def initial_layout_context(cls) -> dict[str, Any]:
+        """A fresh copy of ``layout_context_defaults`` for one request.
+
+        Mutable values are deep-copied, so a view appending to a default list does
+        not change it for later requests.
+        """
+        defaults = cls.layout_context_defaults
+        return copy.deepcopy(dict(defaults)) if cls._mutable_defaults else dict(defaults)
 
     @classmethod
     def resolve(cls, key: str | type[Layout]) -> type[Layout]:

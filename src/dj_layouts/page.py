@@ -175,7 +175,7 @@ class Page:
         self.state = LayoutState(
             role=MAIN,
             layout_class=layout_class,
-            context=LayoutContext(layout_class.get_context_defaults()),
+            context=LayoutContext(layout_class.initial_layout_context()),
             queues=self.queues,
             is_partial=partial,
         )

@@ -12,8 +12,14 @@ from django.template.base import FilterExpression, Node, NodeList, Parser, Token
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from dj_layouts import queues
 from dj_layouts.assembly import STATE_KEY
+from dj_layouts.collector import (
+    QueueCollector,
+    enqueue_html,
+    enqueue_inline,
+    enqueue_script,
+    enqueue_style,
+)
 from dj_layouts.detection import hx_headers_attr
 
 register = template.Library()
@@ -86,9 +92,9 @@ class AddItemNode(Node):
         queue = attrs.pop("queue", None)
         url = str(self.url.resolve(context))
         if self.kind == "script":
-            queues._add_script(_request(context), url, queue, attrs, "{% addscript %}")
+            enqueue_script(_request(context), url, attrs, queue=queue, caller="{% addscript %}")
         else:
-            queues._add_style(_request(context), url, queue, attrs, "{% addstyle %}")
+            enqueue_style(_request(context), url, attrs, queue=queue, caller="{% addstyle %}")
         return ""
 
 
@@ -101,10 +107,7 @@ class InlineItemNode(Node):
 
     def render(self, context: template.Context) -> str:
         tag = "{% addscript %}" if self.kind == "script" else "{% addstyle %}"
-        request = _request(context)
-        collector = queues._collector(request, tag)
-        name = collector.spec.default(self.kind, tag)
-        queues._add_to_queue(request, name, self.nodelist.render(context), tag)
+        enqueue_inline(_request(context), self.kind, self.nodelist.render(context), caller=tag)
         return ""
 
 
@@ -157,7 +160,7 @@ class EnqueueNode(Node):
     def render(self, context: template.Context) -> str:
         body = self.nodelist.render(context)
         name = str(self.name.resolve(context))
-        queues._add_to_queue(_request(context), name, body, "{% enqueue %}")
+        enqueue_html(_request(context), name, body, caller="{% enqueue %}")
         return ""
 
 
@@ -178,7 +181,7 @@ def do_enqueue(parser: Parser, token: Token) -> EnqueueNode:
 def render_queue(context: template.Context, name: str | None, kind: str, tag: str) -> SafeString:
     request = _request(context)
     collector = getattr(request, "layout_queues", None)
-    if not isinstance(collector, queues.QueueCollector):
+    if not isinstance(collector, QueueCollector):
         return mark_safe("")
     if name is None and not any(q.kind == kind for q in collector.spec.queues.values()):
         # No queue of this kind declared: nothing can have been queued. (Several and
