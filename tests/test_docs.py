@@ -18,7 +18,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
-from tests.docs_helpers import (
+from tests.docs.pages import (
     DocProject,
     check_settings_block,
     compile_template,
@@ -560,7 +560,7 @@ def test_layout_context_wins_over_context_processors(tmp_path):
 
 
 def _text_blocks(page: str) -> list[str]:
-    from tests.docs_helpers import code_blocks
+    from tests.docs.pages import code_blocks
 
     return [block.code.strip() for block in code_blocks(page) if block.lang == "text"]
 
@@ -569,7 +569,7 @@ def test_errors_production_and_debug(tmp_path, caplog):
     from django.test import override_settings
 
     from dj_layouts import PanelRenderError
-    from tests.docs_helpers import code_blocks
+    from tests.docs.pages import code_blocks
 
     with open_page("errors.md", tmp_path) as project:
         ns = project.run_snippets()
@@ -627,7 +627,7 @@ def test_settings_table_lists_every_setting_with_its_default():
     import ast
 
     from dj_layouts.conf import DEFAULTS
-    from tests.docs_helpers import page_path
+    from tests.docs.pages import page_path
 
     rows = re.findall(
         r"^\| `([A-Z_]+)` \| `([^`]*)` \|", page_path("settings.md").read_text(), re.M
@@ -653,7 +653,7 @@ def test_checks_page_documents_every_check_id():
     in_code = set()
     for path in src.rglob("*.py"):
         in_code |= set(re.findall(r'id="(dj_layouts\.[EW]\d{3})"', path.read_text()))
-    from tests.docs_helpers import page_path
+    from tests.docs.pages import page_path
 
     headings = re.findall(r"^## (dj_layouts\.[EW]\d{3}):", page_path("checks.md").read_text(), re.M)
     assert sorted(headings) == sorted(in_code)
@@ -738,7 +738,7 @@ def test_patterns_dual_use_and_active_nav(tmp_path, client):
 def test_patterns_sections_and_htmx(tmp_path, client):
     from django.test import override_settings
 
-    from tests.docs_helpers import settings_blocks
+    from tests.docs.pages import settings_blocks
 
     with open_page("patterns.md", tmp_path):
         blog = slots(client.get("/section/blog/"))
@@ -866,7 +866,7 @@ def test_the_existing_packages_spellings_work(tmp_path):
 
 
 def test_changelog_page_includes_the_changelog():
-    from tests.docs_helpers import DOCS, page_path
+    from tests.docs.pages import DOCS, page_path
 
     assert page_path("changelog.md").read_text().strip() == '--8<-- "CHANGELOG.md"'
     assert (DOCS.parent / "CHANGELOG.md").read_text().startswith("# Changelog")
@@ -882,7 +882,7 @@ def _api_stubs() -> dict[str, dict]:
     """Run api.md's stubs, section by section: module name -> the names they define."""
     import __future__
 
-    from tests.docs_helpers import page_path, python_blocks
+    from tests.docs.pages import page_path, python_blocks
 
     text = page_path("api.md").read_text().splitlines()
     sections = [
@@ -999,7 +999,7 @@ def test_api_documents_every_public_name():
 
 def test_api_lists_every_template_tag():
     from dj_layouts.templatetags.layouts import register
-    from tests.docs_helpers import page_path
+    from tests.docs.pages import page_path
 
     text = page_path("api.md").read_text()
     assert [tag for tag in register.tags if "{% " + tag not in text] == []

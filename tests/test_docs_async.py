@@ -27,7 +27,7 @@ from dj_layouts import (
 from dj_layouts.errors import PanelError
 from dj_layouts.executors import PanelJob, PanelOutcome
 from tests._slots import make_layout, sections
-from tests.docs_helpers import (
+from tests.docs.pages import (
     DocProject,
     check_settings_block,
     code_blocks,

@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory, override_settings
 
 from dj_layouts import async_render_error_page, render_error_page
 from dj_layouts.conf import DEFAULTS
-from tests.docs_helpers import (
+from tests.docs.pages import (
     DocProject,
     check_settings_block,
     compile_template,

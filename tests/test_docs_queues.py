@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.test import AsyncClient, Client, RequestFactory, override_settings
 
 from dj_layouts import add_script, layout
-from tests.docs_helpers import (
+from tests.docs.pages import (
     DocProject,
     check_settings_block,
     code_blocks,

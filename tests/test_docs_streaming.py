@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import RequestFactory
 
-from tests.docs_helpers import run_block, snippet_blocks
+from tests.docs.pages import run_block, snippet_blocks
 
 PAGE = "streaming.md"
 
