@@ -62,7 +62,8 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"docs/{self.page}:{self.line}"
+        prefix = "" if Path(self.page).is_absolute() else "docs/"
+        return f"{prefix}{self.page}:{self.line}"
 
     @property
     def is_settings(self) -> bool:
@@ -84,7 +85,8 @@ def _block(document: Document, region: Region) -> Block:
     title_match = _TITLE.search(info)
     title = (title_match[1] or title_match[2]) if title_match else ""
     line = document.text.count("\n", 0, region.start) + 1
-    page = Path(document.path).relative_to(DOCS).as_posix()
+    path = Path(document.path)
+    page = path.relative_to(DOCS).as_posix() if path.is_relative_to(DOCS) else str(path)
     return Block(page, line, lang, title, str(region.lexemes["source"]))
 
 
