@@ -124,13 +124,15 @@ def file_blocks(page: str | Path) -> list[Block]:
     return [block for block in code_blocks(page) if block.is_file]
 
 
-def run_block(block: Block, namespace: dict[str, Any]) -> None:
+def run_block(
+    block: Block, namespace: dict[str, Any], *, future_imports: tuple[str, ...] = ()
+) -> None:
     """Run one Python block in ``namespace`` with Sybil's evaluator; tracebacks name the page."""
     path = page_path(block.page)
     document = Document(path.read_text(encoding="utf-8"), str(path))
     (region,) = [r for r, b in _regions(document) if b.line == block.line]
     region.parsed = region.lexemes["source"]
-    PythonEvaluator()(Example(document, block.line, 1, region, namespace))
+    PythonEvaluator(future_imports)(Example(document, block.line, 1, region, namespace))
 
 
 def compile_template(block: Block) -> Any:
@@ -168,10 +170,14 @@ def check_settings_block(block: Block) -> dict[str, Any]:
 
 def _import_file(example: Example) -> None:
     block: Block = example.parsed
-    if block.title.endswith(".py"):
-        importlib.import_module(block.title[:-3].replace("/", "."))
-    elif block.lang in TEMPLATES and "/templates/" in block.title:
-        get_template(block.title.split("/templates/", 1)[1])
+    try:
+        if block.title.endswith(".py"):
+            importlib.import_module(block.title[:-3].replace("/", "."))
+        elif block.lang in TEMPLATES and "/templates/" in block.title:
+            get_template(block.title.split("/templates/", 1)[1])
+    except Exception as exc:
+        # The traceback names the file in the temporary project; say where it is shown.
+        raise AssertionError(f"{block.title} at {block.where} failed: {exc!r}") from exc
 
 
 def _check_settings(example: Example) -> None:
@@ -316,7 +322,7 @@ class DocProject:
         views_module.layout_references[:] = self._references
 
     # -- running the page -----------------------------------------------------------------
-    def run_snippets(self) -> dict[str, Any]:
+    def run_samples(self) -> dict[str, Any]:
         """Run every sample of the page through Sybil, in page order; return the namespace.
 
         Project files are imported, settings snippets validated, templates compiled and

@@ -7,9 +7,7 @@ import re
 import sys
 import types
 
-from tests.docs.pages import (
-    python_blocks,
-)
+from tests.docs.pages import compile_template, python_blocks, run_block, template_blocks
 
 PAGE = "api.md"
 
@@ -20,11 +18,9 @@ API_PREAMBLE = "from abc import ABC\nfrom dataclasses import dataclass\n"
 
 def _api_stubs() -> dict[str, dict]:
     """Run api.md's stubs, section by section: module name -> the names they define."""
-    import __future__
-
     from tests.docs.pages import page_path
 
-    text = page_path("api.md").read_text().splitlines()
+    text = page_path(PAGE).read_text().splitlines()
     sections = [
         (i + 1, m[1]) for i, line in enumerate(text) if (m := re.match(r"^## `([\w.]+)`$", line))
     ]
@@ -33,14 +29,14 @@ def _api_stubs() -> dict[str, dict]:
     stub_module = types.ModuleType("api_stub")
     sys.modules["api_stub"] = stub_module
     try:
-        for block in python_blocks("api.md"):
+        for block in python_blocks(PAGE):
             module = [name for line, name in sections if line < block.line][-1]
             namespace = stubs.setdefault(module, {"__name__": "api_stub"})
             stub_module.__dict__.clear()
             stub_module.__dict__.update(namespace)
             exec(API_PREAMBLE, stub_module.__dict__)
-            flags = __future__.annotations.compiler_flag  # the stubs' annotations are for readers
-            exec(compile(block.code, block.where, "exec", flags=flags), stub_module.__dict__)
+            # The stubs' annotations are for readers: they name what is never imported.
+            run_block(block, stub_module.__dict__, future_imports=("annotations",))
             namespace.update(stub_module.__dict__)
     finally:
         del sys.modules["api_stub"]
@@ -52,6 +48,10 @@ def _api_stubs() -> dict[str, dict]:
         }
         for module, namespace in stubs.items()
     }
+
+
+def test_every_template_sample_compiles():
+    assert [compile_template(block) for block in template_blocks(PAGE)]
 
 
 def _signature(func) -> list[tuple]:
@@ -141,5 +141,5 @@ def test_api_lists_every_template_tag():
     from dj_layouts.templatetags.layouts import register
     from tests.docs.pages import page_path
 
-    text = page_path("api.md").read_text()
+    text = page_path(PAGE).read_text()
     assert [tag for tag in register.tags if "{% " + tag not in text] == []

@@ -35,7 +35,7 @@ PANELS = ("<p>3 open orders</p>", "<p>2 new comments</p>", "<p>No alerts</p>")
 @pytest.fixture
 def async_project(tmp_path: Any) -> Any:
     with DocProject(tmp_path, ASYNC) as project:
-        project.run_snippets()
+        project.run_samples()
         yield project
 
 

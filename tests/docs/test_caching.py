@@ -40,7 +40,7 @@ def _first_line(code: str) -> str:
 
 
 def test_every_sample_runs(project: DocProject) -> None:
-    namespace = project.run_snippets()
+    namespace = project.run_samples()
     assert namespace["WeatherLayout"].__module__ == "myapp.docs"
 
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import re
 
-from tests.docs.support import (
-    open_page,
-    text_blocks,
-)
+from tests.docs.support import open_page, text_blocks
 
 PAGE = "checks.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_checks_page_documents_every_check_id():
@@ -28,7 +25,7 @@ def test_checks_page_documents_every_check_id():
         in_code |= set(re.findall(r'id="(dj_layouts\.[EW]\d{3})"', path.read_text()))
     from tests.docs.pages import page_path
 
-    headings = re.findall(r"^## (dj_layouts\.[EW]\d{3}):", page_path("checks.md").read_text(), re.M)
+    headings = re.findall(r"^## (dj_layouts\.[EW]\d{3}):", page_path(PAGE).read_text(), re.M)
     assert sorted(headings) == sorted(in_code)
     assert len(headings) == len(set(headings))
 
@@ -38,8 +35,8 @@ def test_checks_messages_are_what_django_prints(tmp_path):
 
     from dj_layouts import checks
 
-    with open_page("checks.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         with override_settings(DJ_LAYOUTS=ns["DJ_LAYOUTS"]):
             messages = (
                 checks.check_settings() + checks.check_layout_references() + checks.check_layouts()
@@ -49,7 +46,7 @@ def test_checks_messages_are_what_django_prints(tmp_path):
         printed.append(f"({message.id}) {message.msg}")
         if message.hint:
             printed.append(f"    HINT: {message.hint}")
-    blocks = text_blocks("checks.md")
+    blocks = text_blocks(PAGE)
     assert len(blocks) == 8
     for block in blocks:
         lines = block.splitlines()

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from tests.docs.support import (
-    get,
-    open_page,
-    slots,
-)
+from tests.docs.support import get, open_page, slots
 
 PAGE = "concepts.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_concepts_roles(tmp_path):
-    with open_page("concepts.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         page = slots(ns["article"](get("/articles/1/")))
         assert page["content"] == "<article>main</article>"
         assert page["info"] == "<p>panel info: On layouts</p>"
@@ -40,7 +36,7 @@ def test_request_attributes_are_as_the_roles_table_says(tmp_path):
         seen["main"] = request
         return HttpResponse("")
 
-    with open_page("concepts.md", tmp_path):
+    with open_page(PAGE, tmp_path):
         plain = get()
         content(plain)
     main, in_panel = seen["main"], seen["panel"]

@@ -6,23 +6,15 @@ import logging
 
 import pytest
 
-from tests.docs.pages import (
-    code_blocks,
-)
-from tests.docs.support import (
-    get,
-    open_page,
-    render_slots,
-    slots,
-    text_blocks,
-)
+from tests.docs.pages import code_blocks
+from tests.docs.support import get, open_page, render_slots, slots, text_blocks
 
 PAGE = "errors.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_errors_production_and_debug(tmp_path, caplog):
@@ -30,8 +22,8 @@ def test_errors_production_and_debug(tmp_path, caplog):
 
     from dj_layouts import PanelRenderError
 
-    with open_page("errors.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         with caplog.at_level(logging.ERROR, logger="dj_layouts"):
             page = slots(ns["home"](get("/")))
         assert page["nav"] == (
@@ -39,7 +31,7 @@ def test_errors_production_and_debug(tmp_path, caplog):
         )
         assert "database down" in caplog.text
 
-        default_html = next(b.code.strip() for b in code_blocks("errors.md") if b.lang == "html")
+        default_html = next(b.code.strip() for b in code_blocks(PAGE) if b.lang == "html")
         with caplog.at_level(logging.ERROR, logger="dj_layouts"):
             assert render_slots(nav=ns["flaky"])["nav"].strip() == default_html
 
@@ -52,7 +44,7 @@ def test_errors_production_and_debug(tmp_path, caplog):
             pytest.raises(PanelRenderError) as excinfo,
         ):
             ns["home"](get("/"))
-        debug_line = text_blocks("errors.md")[0]
+        debug_line = text_blocks(PAGE)[0]
         assert f"{type(excinfo.value).__name__}: {excinfo.value}" == debug_line
         assert excinfo.value.panel_error.panel_name == "nav"
         assert isinstance(excinfo.value.__cause__, RuntimeError)
@@ -69,11 +61,11 @@ def test_errors_response_error_messages(tmp_path):
         lambda request: StreamingHttpResponse(iter(["x"])),
         lambda request: 42,
     ]
-    with open_page("errors.md", tmp_path), override_settings(DJ_LAYOUTS={"DEBUG_ERRORS": True}):
+    with open_page(PAGE, tmp_path), override_settings(DJ_LAYOUTS={"DEBUG_ERRORS": True}):
         messages = []
         for answer in answers:
             with pytest.raises(PanelRenderError) as excinfo:
                 render_slots(nav=answer)
             assert isinstance(excinfo.value.panel_error.exception, PanelResponseError)
             messages.append(str(excinfo.value.panel_error.exception))
-    assert "\n".join(messages) == text_blocks("errors.md")[1]
+    assert "\n".join(messages) == text_blocks(PAGE)[1]

@@ -38,7 +38,7 @@ def executors_project(tmp_path: Any) -> Any:
     # The executors page builds on the sample project of the async page.
     support = {block.title: block.code for block in file_blocks(ASYNC)}
     with DocProject(tmp_path, EXECUTORS, support=support) as project:
-        project.run_snippets()
+        project.run_samples()
         yield project
 
 

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import sys
 
-from tests.docs.pages import (
-    check_settings_block,
-    settings_blocks,
-)
-from tests.docs.support import (
-    open_page,
-)
+from tests.docs.pages import check_settings_block, settings_blocks
+from tests.docs.support import open_page
 
 PAGE = "getting-started.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_getting_started_settings_install_the_app():
-    (block,) = settings_blocks("getting-started.md")
+    (block,) = settings_blocks(PAGE)
     assert "dj_layouts" in check_settings_block(block)["INSTALLED_APPS"]
 
 
 def test_getting_started_site(tmp_path, client):
-    with open_page("getting-started.md", tmp_path) as project:
+    with open_page(PAGE, tmp_path) as project:
         home = client.get("/")
         assert home.status_code == 200
         html = home.content.decode()
@@ -49,7 +44,7 @@ def test_getting_started_site(tmp_path, client):
 def test_doc_project_leaves_nothing_behind(tmp_path):
     from dj_layouts import Layout
 
-    with open_page("getting-started.md", tmp_path) as project:
+    with open_page(PAGE, tmp_path) as project:
         assert Layout.resolve("myapp.DefaultLayout").__module__ == "myapp.layouts"
         project.module("myapp.views")
     assert "myapp.DefaultLayout" not in Layout.registry

@@ -70,7 +70,7 @@ def hx(layout_key: str | None = None, **more: str) -> dict[str, str]:
 
 def test_every_sample_runs(tmp_path):
     with project(tmp_path) as site:
-        namespace = site.run_snippets()
+        namespace = site.run_samples()
     assert {"render_error_page", "async_render_error_page"} <= set(namespace)
 
 

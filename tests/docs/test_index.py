@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from tests.docs.support import (
-    open_page,
-)
+from tests.docs.support import open_page
 
 PAGE = "index.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_index_example(tmp_path, client):
-    with open_page("index.md", tmp_path):
+    with open_page(PAGE, tmp_path):
         response = client.get("/")
         assert response.status_code == 200
         html = response.content.decode()

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from tests.docs.support import (
-    get,
-    open_page,
-    render,
-    slots,
-)
+from tests.docs.support import get, open_page, render, slots
 
 PAGE = "layout-context.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_layout_context_layers(tmp_path):
-    with open_page("layout-context.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         page = ns["pricing"](get("/shop/pricing/"))
         assert slots(page)["nav"] == "<p>shop \u203a Pricing</p>"
         assert "<title>Pricing</title>" in page.content.decode()
@@ -31,7 +26,7 @@ def test_layout_context_layers(tmp_path):
 def test_layout_context_wins_over_context_processors(tmp_path):
     from dj_layouts import Layout
 
-    with open_page("layout-context.md", tmp_path):
+    with open_page(PAGE, tmp_path):
         plain = type(
             "ProcessorLayout",
             (Layout,),
@@ -48,7 +43,7 @@ def test_async_views_accept_an_async_get_layout_context(tmp_path):
 
     from dj_layouts import Layout, async_layout
 
-    with open_page("layout-context.md", tmp_path):
+    with open_page(PAGE, tmp_path):
 
         class AsyncContextLayout(Layout):
             template = "myapp/layout.html"

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from tests.docs.support import (
-    get,
-    open_page,
-    render,
-    slots,
-)
+from tests.docs.support import get, open_page, render, slots
 
 PAGE = "layouts.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_layouts_registry_and_inheritance(tmp_path):
     from dj_layouts import Layout
 
-    with open_page("layouts.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         assert list(ns["SiteLayout"].get_panels()) == ["header", "nav", "footer"]
         assert list(ns["SiteLayout"].get_queues()) == ["scripts", "styles"]
         assert Layout.registry["myapp.PlainLayout"] is ns["PlainLayout"]
@@ -47,8 +42,8 @@ def test_layouts_extension_points(tmp_path, caplog):
     def broken(request):
         raise RuntimeError("database down")
 
-    with open_page("layouts.md", tmp_path) as project:
-        account = project.run_snippets()["AccountLayout"]
+    with open_page(PAGE, tmp_path) as project:
+        account = project.run_samples()["AccountLayout"]
         assert account().get_layout_context(get("/account/settings/")) == {"section": "account"}
         assert account().get_layout_context(get("/")) == {"section": "home"}
 

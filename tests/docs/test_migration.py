@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from tests.docs.support import (
-    open_page,
-    render,
-    slots,
-)
+from tests.docs.support import open_page, render, slots
 
 PAGE = "migration.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_migration_samples(tmp_path):
-    with open_page("migration.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         links = slots(render(ns["LinksLayout"], "<p>x</p>"))
         assert links["footer"] == "<a href='https://example.com'>Example</a>"
         assert links["nav"] == "<nav>site nav</nav>"
@@ -46,7 +42,7 @@ def test_migration_whitespace_only_panels_and_script_dedupe(tmp_path):
         add_script(request, "/static/chart.js")
         return HttpResponse("<p>second</p>")
 
-    with open_page("migration.md", tmp_path):
+    with open_page(PAGE, tmp_path):
         page = render("docs_support.SlotsLayout", "", panels={"info": first, "news": second})
         assert slots(page)["info"] == "[no info]"
         assert page.content.decode().count("/static/chart.js") == 1
@@ -76,7 +72,7 @@ def test_the_existing_packages_spellings_work(tmp_path):
     def broken(request):
         raise RuntimeError("boom")
 
-    with open_page("migration.md", tmp_path) as project:
+    with open_page(PAGE, tmp_path) as project:
         page = render("docs_support.SlotsLayout", "", panels={"info": old_style})
         html = page.content.decode()
         assert '<script src="/static/a.js" defer></script>' in html

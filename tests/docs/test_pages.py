@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.pages import DOCS, PYTHON, TEMPLATES, code_blocks, parse
+from tests.docs.pages import DOCS, PYTHON, TEMPLATES, DocProject, code_blocks, parse
 
 HERE = Path(__file__).resolve().parent
 
@@ -54,3 +54,13 @@ def test_a_skipped_sample_does_not_run(tmp_path):
     for example in document:
         example.evaluate()
     assert document.namespace["ran"] is True
+
+
+def test_a_broken_project_file_fails_with_its_page_and_line(tmp_path):
+    page = tmp_path / "files.md"
+    page.write_text('# Files\n\n```python title="brokenapp/views.py"\nimport nowhere\n```\n')
+    with DocProject(tmp_path, page) as project, pytest.raises(AssertionError) as excinfo:
+        project.run_samples()
+    assert excinfo.value.args == (
+        f"brokenapp/views.py at {page}:3 failed: ModuleNotFoundError(\"No module named 'nowhere'\")",
+    )

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from tests.docs.support import (
-    get,
-    open_page,
-    render,
-    slots,
-)
+from tests.docs.support import get, open_page, render, slots
 
 PAGE = "panels.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_panels_every_source_kind(tmp_path):
     from dj_layouts import render_with_layout
 
-    with open_page("panels.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         page = slots(
             render_with_layout(
                 get(),
@@ -75,8 +70,8 @@ def test_panels_every_source_kind(tmp_path):
 
 
 def test_panels_conditions_and_overrides(tmp_path):
-    with open_page("panels.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         article = slots(ns["article_page"](get()))
         assert article["content"] == "<h1>Hello</h1>"
         assert article["comments"] == "<section>Comments</section>"

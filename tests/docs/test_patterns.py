@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from tests.docs.pages import (
-    check_settings_block,
-    settings_blocks,
-)
-from tests.docs.support import (
-    open_page,
-    slots,
-)
+from tests.docs.pages import check_settings_block, settings_blocks
+from tests.docs.support import open_page, slots
 
 PAGE = "patterns.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_patterns_dual_use_and_active_nav(tmp_path, client):
-    with open_page("patterns.md", tmp_path):
+    with open_page(PAGE, tmp_path):
         home = client.get("/")
         page = slots(home)
         assert page["content"] == "<h1>Welcome</h1>"
@@ -38,7 +32,7 @@ def test_patterns_dual_use_and_active_nav(tmp_path, client):
 def test_patterns_sections_and_htmx(tmp_path, client):
     from django.test import override_settings
 
-    with open_page("patterns.md", tmp_path):
+    with open_page(PAGE, tmp_path):
         blog = slots(client.get("/section/blog/"))
         assert (blog["content"], blog["sidebar"], blog["cart"]) == (
             "<h1>Blog</h1>\n",
@@ -50,7 +44,7 @@ def test_patterns_sections_and_htmx(tmp_path, client):
         other = slots(client.get("/section/about/"))
         assert (other["sidebar"], other["cart"]) == ("[no sidebar]", "[no cart]")
 
-        (block,) = settings_blocks("patterns.md")
+        (block,) = settings_blocks(PAGE)
         with override_settings(DJ_LAYOUTS=check_settings_block(block)["DJ_LAYOUTS"]):
             partial = client.get("/articles/2/", headers={"HX-Request": "true"})
             full = client.get("/articles/2/")

@@ -44,7 +44,7 @@ def settings_block(marker: str) -> Any:
 def test_every_sample_runs(tmp_path):
     # The Django 6 settings sample is skipped on the page: test_the_django_6_csp_settings.
     with DocProject(tmp_path, PAGE) as project:
-        namespace = project.run_snippets()
+        namespace = project.run_samples()
     assert {"BundledLayout", "debug_queues"} <= set(namespace)
 
 
@@ -75,7 +75,7 @@ async def test_the_sample_page_is_the_same_under_asgi(tmp_path):
 
 def test_a_queue_with_its_own_template(tmp_path):
     with DocProject(tmp_path, PAGE) as project:
-        namespace = project.run_snippets()
+        namespace = project.run_samples()
 
         @layout(namespace["BundledLayout"])
         def view(request):
@@ -98,7 +98,7 @@ def test_looking_at_the_queues(tmp_path):
     expected = "<p>scripts, styles, head_extra: ['/static/shop/debug.js']</p>"
     assert f"`{expected}`" in page_path(PAGE).read_text()
     with DocProject(tmp_path, PAGE) as project:
-        namespace = project.run_snippets()
+        namespace = project.run_samples()
         response = namespace["debug_queues"](RequestFactory().get("/"))
     main = re.search(r"<main>(.*?)</main>", response.content.decode(), re.S)
     assert main is not None

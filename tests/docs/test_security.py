@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from tests.docs.support import (
-    get,
-    make_user,
-    open_page,
-    render_slots,
-)
+from tests.docs.support import get, make_user, open_page, render_slots
 
 PAGE = "security.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_security_samples(tmp_path, caplog):
-    with open_page("security.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         hello = ns["greeting"](get("/?name=<script>alert(1)</script>"))
         assert hello.content.decode() == "<p>Hello, &lt;script&gt;alert(1)&lt;/script&gt;!</p>"
 

@@ -18,7 +18,7 @@ def run_page() -> dict:
 
 def test_every_sample_runs(tmp_path):
     with DocProject(tmp_path, PAGE) as project:
-        namespace = project.run_snippets()
+        namespace = project.run_samples()
     assert {"StreamedLayout", "ProductView", "ShopLayout"} <= set(namespace)
 
 

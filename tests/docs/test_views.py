@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.docs.support import (
-    get,
-    make_user,
-    open_page,
-    render_slots,
-    slots,
-)
+from tests.docs.support import get, make_user, open_page, render_slots, slots
 
 PAGE = "views.md"
 
 
 def test_every_sample_runs(tmp_path):
     with open_page(PAGE, tmp_path) as project:
-        project.run_snippets()
+        project.run_samples()
 
 
 def test_views_function_views(tmp_path):
     from asgiref.sync import async_to_sync
 
-    with open_page("views.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
 
         anonymous = ns["dashboard"](get("/dashboard/"))
         assert (anonymous.status_code, anonymous["Location"]) == (302, "/login/")
@@ -50,8 +44,8 @@ def test_views_class_based_views_and_access_mixins(tmp_path):
     from asgiref.sync import async_to_sync
     from django.core.exceptions import PermissionDenied
 
-    with open_page("views.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
 
         dashboard = ns["DashboardView"].as_view()(get("/dashboard/"))
         assert slots(dashboard)["content"] == "<h1>Hello guest</h1>"
@@ -81,8 +75,8 @@ def test_views_class_based_views_and_access_mixins(tmp_path):
 def test_views_panel_only_and_shortcuts(tmp_path):
     from django.core.exceptions import PermissionDenied
 
-    with open_page("views.md", tmp_path) as project:
-        ns = project.run_snippets()
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
         with pytest.raises(PermissionDenied) as excinfo:
             ns["cart_badge"](get())
         assert excinfo.value.args == (
