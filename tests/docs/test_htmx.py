@@ -13,6 +13,7 @@ from tests.docs.pages import (
     DocProject,
     check_settings_block,
     compile_template,
+    run_block,
     settings_blocks,
     snippet_blocks,
     template_blocks,
@@ -90,7 +91,7 @@ def test_the_settings_samples_are_valid_and_state_the_defaults():
 def test_the_signatures_shown_are_the_real_ones():
     namespace: dict = {"__name__": "myapp.docs"}
     (block,) = snippet_blocks(PAGE)
-    exec(compile(block.code, block.where, "exec"), namespace)
+    run_block(block, namespace)
     for name, real in (
         ("render_error_page", render_error_page),
         ("async_render_error_page", async_render_error_page),
