@@ -1,38 +1,25 @@
-"""Shared helpers for tests that keep the code samples in ``docs/`` honest.
+"""The code samples of ``docs/*.md``, parsed and run by Sybil.
 
-Any doc page's test can use them (``tests/test_docs.py`` does, for the pages it
-owns). The conventions a page follows:
+Sybil (``sybil.parsers.markdown``) finds the fenced blocks of a page and runs them
+in page order in one namespace per page; ``<!-- invisible-code-block: python -->``
+adds setup a reader does not see, ``<!-- skip: next -->`` leaves out a sample that
+is not meant to run (the page's test then says why and runs it on its own terms).
+What this module adds is the page's *sample project*:
 
-- A fenced block is found by its language: ``python`` (also ``py``), and
-  ``django`` / ``html+django`` for templates. Blocks indented inside admonitions
-  (``!!! note``, ``??? example``) count too.
-- ``title="myapp/views.py"`` on a fence makes the block a *file* of the page's
-  sample project: :class:`DocProject` writes it into a temporary directory that is
-  importable (``import myapp.views``) and whose ``<package>/templates`` folders are
-  template directories.
+- ``title="myapp/views.py"`` on a fence makes the block a file of the project:
+  :class:`DocProject` writes every such block into a temporary directory that is
+  importable and whose ``<package>/templates`` folders are template directories.
+  As an example, a Python file is imported and a template file is loaded.
 - ``title="settings.py"`` (any title ending in ``settings.py``) marks a settings
-  snippet. It is never part of the project: :func:`check_settings_block` runs it on
-  its own and validates its ``DJ_LAYOUTS`` against ``dj_layouts.conf``.
-- An untitled ``python`` block is a snippet: :meth:`DocProject.run_snippets` runs
-  them in page order in one namespace (whose ``__name__`` is ``myapp.docs``, or
-  ``snippet_module=``, so a layout declared there registers as
-  ``"myapp.<ClassName>"``), after the project's files became importable. Give
-  layouts declared in snippets class names that no project file uses.
-- An untitled template block must compile (:func:`compile_template`);
-  ``{% load layouts %}`` is implied.
+  snippet: it runs on its own and its ``DJ_LAYOUTS`` is validated by ``dj_layouts.conf``.
+- An untitled ``python`` block is a snippet, run by Sybil's own Python evaluator in
+  the page namespace, whose ``__name__`` is ``myapp.docs`` (or ``snippet_module=``),
+  so a layout declared there registers as ``"myapp.<ClassName>"``.
+- An untitled ``django`` / ``html+django`` block must compile (``{% load layouts %}``
+  is implied).
 
-``DocProject`` also takes ``support=`` files the page relies on without showing
-them, and undoes everything on exit (modules, settings, the layout registry and the
-recorded layout references), so a page's layouts never leak into other tests. A
-test that runs snippets without it should use the ``restore_layout_registry``
-fixture instead.
-
-Typical use::
-
-    def test_my_page(tmp_path, client):
-        with DocProject(tmp_path, "my-page.md") as project:
-            namespace = project.run_snippets()
-            assert client.get("/").status_code == 200
+A failing sample fails with its page and line (``docs/panels.md:42``): Sybil
+compiles each snippet with the page as its file name and the lines padded.
 """
 
 from __future__ import annotations
@@ -40,28 +27,32 @@ from __future__ import annotations
 import importlib
 import re
 import sys
-import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.template import engines
+from django.template.loader import get_template
 from django.test import override_settings
+from sybil import Document, Example, Region
+from sybil.evaluators.python import PythonEvaluator
+from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
+from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 PYTHON = ("python", "py")
 TEMPLATES = ("django", "html+django", "htmldjango")
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
 _TITLE = re.compile(r"""title=(?:"([^"]*)"|'([^']*)')""")
+_FENCES = FencedCodeBlockLexer(language=r".*", mapping={"language": "info", "source": "source"})
 
 
 @dataclass(frozen=True)
 class Block:
-    """One fenced code block of a page."""
+    """One fenced code block of a page, as Sybil's Markdown lexer found it."""
 
     page: str
     line: int  # 1-based line of the opening fence
@@ -71,7 +62,8 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"docs/{self.page}:{self.line}"
+        prefix = "" if Path(self.page).is_absolute() else "docs/"
+        return f"{prefix}{self.page}:{self.line}"
 
     @property
     def is_settings(self) -> bool:
@@ -87,45 +79,27 @@ def page_path(page: str | Path) -> Path:
     return path if path.is_absolute() else DOCS / path
 
 
+def _block(document: Document, region: Region) -> Block:
+    info = region.lexemes["info"].strip()
+    lang = (info.split() or [""])[0].lstrip("{.").lower()
+    title_match = _TITLE.search(info)
+    title = (title_match[1] or title_match[2]) if title_match else ""
+    line = document.text.count("\n", 0, region.start) + 1
+    path = Path(document.path)
+    page = path.relative_to(DOCS).as_posix() if path.is_relative_to(DOCS) else str(path)
+    return Block(page, line, lang, title, str(region.lexemes["source"]))
+
+
+def _regions(document: Document) -> Iterator[tuple[Region, Block]]:
+    for region in _FENCES(document):
+        yield region, _block(document, region)
+
+
 def code_blocks(page: str | Path) -> list[Block]:
     """Every fenced block of ``page`` (a name under ``docs/`` or a path), in order."""
     path = page_path(page)
-    name = str(path.relative_to(DOCS)) if path.is_relative_to(DOCS) else str(path)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    blocks: list[Block] = []
-    i = 0
-    while i < len(lines):
-        opening = _FENCE.match(lines[i])
-        if not opening:
-            i += 1
-            continue
-        indent, fence, info = opening["indent"], opening["fence"], opening["info"]
-        body: list[str] = []
-        j = i + 1
-        while j < len(lines):
-            closing = _FENCE.match(lines[j])
-            if (
-                closing
-                and closing["fence"][0] == fence[0]
-                and len(closing["fence"]) >= len(fence)
-                and not closing["info"].strip()
-            ):
-                break
-            body.append(lines[j])
-            j += 1
-        else:
-            raise AssertionError(f"docs/{name}:{i + 1}: the fence is never closed.")
-        lang = (info.split() or [""])[0].lstrip("{.").lower()
-        title_match = _TITLE.search(info)
-        title = (title_match[1] or title_match[2]) if title_match else ""
-        code = textwrap.dedent("\n".join(_strip_indent(line, indent) for line in body))
-        blocks.append(Block(name, i + 1, lang, title, code + "\n"))
-        i = j + 1
-    return blocks
-
-
-def _strip_indent(line: str, indent: str) -> str:
-    return line[len(indent) :] if line.startswith(indent) else line.lstrip(" \t")
+    document = Document(path.read_text(encoding="utf-8"), str(path))
+    return sorted((block for _, block in _regions(document)), key=lambda block: block.line)
 
 
 def python_blocks(page: str | Path) -> list[Block]:
@@ -134,8 +108,8 @@ def python_blocks(page: str | Path) -> list[Block]:
 
 
 def snippet_blocks(page: str | Path) -> list[Block]:
-    """Untitled Python blocks: run in page order by ``DocProject.run_snippets``."""
-    return [b for b in python_blocks(page) if not b.is_file and not b.is_settings]
+    """Untitled Python blocks: what Sybil runs in the page namespace."""
+    return [b for b in python_blocks(page) if not b.title]
 
 
 def settings_blocks(page: str | Path) -> list[Block]:
@@ -150,13 +124,15 @@ def file_blocks(page: str | Path) -> list[Block]:
     return [block for block in code_blocks(page) if block.is_file]
 
 
-def run_block(block: Block, namespace: dict[str, Any]) -> None:
-    """Execute one Python block in ``namespace``; a failure names the block."""
-    try:
-        code = compile(block.code, block.where, "exec")
-        exec(code, namespace)
-    except Exception as exc:
-        raise AssertionError(f"The sample at {block.where} failed: {exc!r}") from exc
+def run_block(
+    block: Block, namespace: dict[str, Any], *, future_imports: tuple[str, ...] = ()
+) -> None:
+    """Run one Python block in ``namespace`` with Sybil's evaluator; tracebacks name the page."""
+    path = page_path(block.page)
+    document = Document(path.read_text(encoding="utf-8"), str(path))
+    (region,) = [r for r, b in _regions(document) if b.line == block.line]
+    region.parsed = region.lexemes["source"]
+    PythonEvaluator(future_imports)(Example(document, block.line, 1, region, namespace))
 
 
 def compile_template(block: Block) -> Any:
@@ -189,6 +165,54 @@ def check_settings_block(block: Block) -> dict[str, Any]:
     return namespace
 
 
+# -- Sybil parsers for the blocks that are not plain snippets ------------------------------
+
+
+def _import_file(example: Example) -> None:
+    block: Block = example.parsed
+    try:
+        if block.title.endswith(".py"):
+            importlib.import_module(block.title[:-3].replace("/", "."))
+        elif block.lang in TEMPLATES and "/templates/" in block.title:
+            get_template(block.title.split("/templates/", 1)[1])
+    except Exception as exc:
+        # The traceback names the file in the temporary project; say where it is shown.
+        raise AssertionError(f"{block.title} at {block.where} failed: {exc!r}") from exc
+
+
+def _check_settings(example: Example) -> None:
+    check_settings_block(example.parsed)
+
+
+def _compile_template(example: Example) -> None:
+    compile_template(example.parsed)
+
+
+def project_parser(document: Document) -> Iterable[Region]:
+    """Regions for project files, settings snippets and untitled templates.
+
+    Untitled Python blocks are left to Sybil's ``PythonCodeBlockParser``.
+    """
+    for region, block in _regions(document):
+        if block.is_settings:
+            evaluator = _check_settings
+        elif block.is_file:
+            evaluator = _import_file
+        elif block.lang in TEMPLATES and not block.title:
+            evaluator = _compile_template
+        else:
+            continue
+        yield Region(region.start, region.end, block, evaluator)
+
+
+PARSERS = (PythonCodeBlockParser(), SkipParser(), project_parser)
+
+
+def parse(page: str | Path) -> Document:
+    """The page as a Sybil document: its examples, in page order."""
+    return Document.parse(str(page_path(page)), *PARSERS)
+
+
 class DocProject:
     """A page's sample project on disk, importable and routable while open.
 
@@ -213,8 +237,9 @@ class DocProject:
         self.page = page
         self.support = dict(support or {})
         self.root_urlconf = root_urlconf
-        self.snippet_module = snippet_module
-        self.namespace: dict[str, Any] = {"__name__": snippet_module}
+        self.document = parse(page)
+        self.namespace = self.document.namespace
+        self.namespace["__name__"] = snippet_module
         self._overrides: list[override_settings] = []
 
     # -- files -------------------------------------------------------------------
@@ -297,10 +322,14 @@ class DocProject:
         views_module.layout_references[:] = self._references
 
     # -- running the page -----------------------------------------------------------------
-    def run_snippets(self) -> dict[str, Any]:
-        """Run the page's untitled Python blocks in order; return their namespace."""
-        for block in snippet_blocks(self.page):
-            run_block(block, self.namespace)
+    def run_samples(self) -> dict[str, Any]:
+        """Run every sample of the page through Sybil, in page order; return the namespace.
+
+        Project files are imported, settings snippets validated, templates compiled and
+        snippets executed in the page namespace.
+        """
+        for example in self.document:
+            example.evaluate()
         return self.namespace
 
     def module(self, name: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import AsyncRequestFactory
 
-from tests.docs_helpers import run_block, snippet_blocks
+from tests.docs.pages import DocProject, run_block, snippet_blocks
 
 PAGE = "streaming.md"
 
@@ -14,6 +14,12 @@ def run_page() -> dict:
     for block in snippet_blocks(PAGE):
         run_block(block, namespace)
     return namespace
+
+
+def test_every_sample_runs(tmp_path):
+    with DocProject(tmp_path, PAGE) as project:
+        namespace = project.run_samples()
+    assert {"StreamedLayout", "ProductView", "ShopLayout"} <= set(namespace)
 
 
 async def test_streaming_samples_stream_as_described(restore_layout_registry):
