@@ -13,6 +13,8 @@ def test_every_sample_runs(tmp_path):
 
 
 def test_layout_context_layers(tmp_path):
+    from dj_layouts import FrozenLayoutContext
+
     with open_page(PAGE, tmp_path) as project:
         ns = project.run_samples()
         page = ns["pricing"](get("/shop/pricing/"))
@@ -21,6 +23,13 @@ def test_layout_context_layers(tmp_path):
         assert ns["draft"] == {"page_title": "Changed"}
         assert type(ns["draft"]) is dict
         assert ns["snapshot"] == {"page_title": "Pricing"}
+        assert ns["mine"] == {"filters": {"tags": ["django", "htmx", "python"]}}
+        assert type(ns["mine"]["filters"]["tags"]) is list
+        assert ns["nested"] == {"filters": {"tags": ["django", "htmx"]}}
+        assert ns["direct"].content == b"<h2>Welcome</h2>"
+        panel_request = get("/x/")
+        panel_request.layout_context = FrozenLayoutContext({"section": "Shop"})
+        assert ns["section_title"](panel_request).content == b"<h2>Shop</h2>"
 
 
 def test_layout_context_wins_over_context_processors(tmp_path):

@@ -14,6 +14,28 @@ def test_every_sample_runs(tmp_path):
         project.run_samples()
 
 
+def test_views_panel_view_visited_directly(tmp_path):
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponse
+
+    from dj_layouts import Layout, Panel, layout
+
+    with open_page(PAGE, tmp_path) as project:
+        ns = project.run_samples()
+        direct = ns["cart_summary"](get("/panels/cart/"))
+        assert direct.content == b"<p>0 items in your cart</p>"
+        with pytest.raises(PermissionDenied):
+            ns["chart"](get("/panels/chart/"))
+
+        class CartLayout(Layout):
+            template = "myapp/layout.html"
+            layout_context_defaults = {"cart_count": 3}
+            nav = Panel(ns["cart_summary"])
+
+        page = layout(CartLayout)(lambda request: HttpResponse("<h1>Shop</h1>"))(get("/"))
+        assert slots(page)["nav"] == "<p>3 items in your cart</p>"
+
+
 def test_views_function_views(tmp_path):
     from asgiref.sync import async_to_sync
 
