@@ -4,8 +4,9 @@ The layout template is rendered once, up front, with a marker in every panel
 slot and queue position (``StreamPlan``). The rendered text is cut at those
 markers into parts. ``ordered`` sends the parts in document order, each as
 soon as the panels before it are done (no JavaScript); ``unordered`` sends the
-whole shell with each slot's fallback at once, then each panel's HTML in a
-``<template>`` with a tiny inline script that moves it into its slot.
+whole shell with each slot's fallback at once and the runtime (``static/dj_layouts/
+stream.js``), then each panel's HTML, escaped, in a ``<djl-fill>`` element that the
+runtime's custom element puts into its slot as soon as it is parsed.
 
 The logic is a generator of steps (``_Emit``, ``_Need``, ``_Next``) that the
 sync and async drivers feed with outcomes: one body, two thin shells.
@@ -14,6 +15,7 @@ sync and async drivers feed with outcomes: one body, two thin shells.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
 from collections.abc import AsyncIterator, Generator, Iterator
@@ -21,8 +23,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
+from django.apps import apps
 from django.http import StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.templatetags.static import static
 from django.utils.html import escape
 
 from dj_layouts import detection
@@ -34,26 +38,21 @@ if TYPE_CHECKING:
     from dj_layouts.executors import PanelJob, PanelOutcome
     from dj_layouts.page import Page
 
+logger = logging.getLogger("dj_layouts")
+
 ORDERED = "ordered"
 UNORDERED = "unordered"
 
-# Moves a panel's HTML from its <template> into the slot between the two
-# comments, re-creating <script> elements so they run (as htmx does).
-RUNTIME = (
-    "window.__djl=window.__djl||function(id,name){"
-    "var t=document.getElementById(id);if(!t)return;"
-    "var w=document.createTreeWalker(document,NodeFilter.SHOW_COMMENT),n,s=[];"
-    "while(n=w.nextNode()){if(n.data==='djl:'+name)s.push(n)}"
-    "s.forEach(function(a){var e=a.nextSibling;"
-    "while(e&&!(e.nodeType===8&&e.data==='/djl:'+name)){var x=e.nextSibling;e.remove();e=x}"
-    "var f=t.content.cloneNode(true);"
-    "f.querySelectorAll('script').forEach(function(o){var r=document.createElement('script');"
-    "for(var i=0;i<o.attributes.length;i++)"
-    "r.setAttribute(o.attributes[i].name,o.attributes[i].value);"
-    "if(o.nonce)r.nonce=o.nonce;r.textContent=o.textContent;o.replaceWith(r)});"
-    "a.parentNode.insertBefore(f,a);a.remove();if(e)e.remove()});"
-    "t.remove();var c=document.currentScript;if(c)c.remove()};"
-)
+#: The runtime of unordered pages, a static file (``django.contrib.staticfiles``): one
+#: ``<script src>`` serves every CSP, where one inline script per panel needs a nonce.
+RUNTIME = "dj_layouts/stream.js"
+
+
+def runtime_url() -> str | None:
+    """The runtime's URL, or None when ``django.contrib.staticfiles`` is not installed."""
+    if not apps.is_installed("django.contrib.staticfiles"):
+        return None
+    return static(RUNTIME)
 
 
 @dataclass
@@ -139,7 +138,6 @@ class Streamer:
         self.token = plan.token
         self.parts = parts
         self.indices = {job.name: job.index for job in jobs}
-        self.slotted = {part.name for part in parts if isinstance(part, _Slot)}
         self.job_count = len(jobs)
         self.nonce = get_csp_nonce(page.request)
         self.content: QueueCollector = page.request.layout_queues  # type: ignore[attr-defined]
@@ -221,46 +219,67 @@ class Streamer:
 
     # -- unordered: the shell at once, panels in completion order --------------------------
     def unordered(self) -> _Steps:
+        url = runtime_url()
+        if url is None:
+            logger.warning(
+                "Page %s asked for unordered streaming, which needs the runtime %s served by "
+                "django.contrib.staticfiles; it is not installed, so the page streams ordered. "
+                "Add 'django.contrib.staticfiles' to INSTALLED_APPS, or use streaming='ordered'.",
+                self.page.request.path,
+                RUNTIME,
+            )
+            yield from self.ordered()
+            return
         head, tail = self._split_tail()
         nonce = f' nonce="{escape(self.nonce)}"' if self.nonce else ""
-        yield _Emit("".join(head) + f"<script{nonce}>{RUNTIME}</script>")
-        token = self.token
+        page = f' data-page="{self.token}"'
+        yield _Emit(f'{head}<script src="{escape(url)}"{page}{nonce}></script>')
+        slots: dict[str, list[int]] = {}
+        for part in self.parts:
+            if isinstance(part, _Slot) and part.name in self.indices:
+                slots.setdefault(part.name, []).append(part.number)
         for _ in range(self.job_count):
             outcome, html = yield _Next()
             late = self.late_items(outcome.index)
-            if outcome.name not in self.slotted:
-                # No slot to fill: only its queue items go out, straight into the page.
-                yield _Emit(late)
+            numbers = slots.get(outcome.name)
+            if not numbers:
+                yield _Emit(late)  # no slot to fill: only its queue items go out
                 continue
-            body = (html or "") + late
-            if not body.strip():
-                continue  # the fallback stays
-            name = escape(outcome.name)
-            element = f"djl-{token}-{outcome.index}"
+            slot_list = " ".join(map(str, numbers))
+            if not (html or "").strip():
+                # The fallback stays; the runtime only takes the slot's markers away.
+                yield _Emit(f'{late}<djl-fill{page} data-slots="{slot_list}"></djl-fill>')
+                continue
+            # The HTML travels escaped in an attribute: no byte of it can end the element
+            # early, and it stays inert until the runtime parses it in its slot's context.
             yield _Emit(
-                f'<template id="{element}">{body}</template>'
-                f"<script{nonce}>__djl('{element}','{name}')</script>"
+                f'<djl-fill{page} data-slots="{slot_list}"'
+                f' data-html="{escape(html + late)}"></djl-fill>'
             )
         yield _Emit(tail)
 
-    def _split_tail(self) -> tuple[list[str], str]:
-        """The shell up to ``</body>`` (slots show their fallbacks), and the rest."""
+    def _split_tail(self) -> tuple[str, str]:
+        """The shell up to ``</body>`` (slots show their fallbacks), and the rest.
+
+        A slot is written as its number between two comments that carry the page's
+        token; its panel's name is never written.
+        """
         texts: list[str] = []
         for part in self.parts:
             if isinstance(part, _Text):
                 texts.append(part.text)
+            elif isinstance(part, _Slot) and part.name not in self.indices:
+                texts.append(part.fallback)  # no panel of that name: nothing will come
             elif isinstance(part, _Slot):
-                name = part.name
-                texts.append(f"<!--djl:{name}-->{part.fallback}<!--/djl:{name}-->")
+                mark = f"djl:{self.token}:{part.number}"
+                texts.append(f"<!--{mark}-->{part.fallback}<!--/{mark}-->")
             else:
                 texts.append(self.queue_html(part.name, []))
         shell = "".join(texts)
-        cut = shell.rfind("</body>")
+        cut = shell.lower().rfind("</body>")
         if cut == -1:
-            cut = shell.lower().rfind("</body>")
-        if cut == -1:
-            return [shell], ""
-        return [shell[:cut]], shell[cut:]
+            return shell, ""
+        return shell[:cut], shell[cut:]
 
 
 def _response(page: Page, content: HttpResponseBase, body: Any) -> StreamingHttpResponse:
