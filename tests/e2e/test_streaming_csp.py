@@ -120,6 +120,8 @@ def test_unordered_page_ends_as_the_buffered_page_and_keeps_its_csp(page, csp_si
     assert page.locator("#again .done").count() == 1
     assert page.locator("#table tr").all_inner_texts() == ["row 1", "row 2"]
     assert page.locator("#stray").text_content() == "abcd"
+    assert page.locator("#stray djl-fill").count() == 1
+    assert page.locator("#slow").text_content() == "slow done"
     assert page.locator("#hostile").inner_html() == "<p>no such panel</p>"
     namespaces = page.evaluate(
         """() => [document.querySelector('#pic circle').namespaceURI,
@@ -128,7 +130,8 @@ def test_unordered_page_ends_as_the_buffered_page_and_keeps_its_csp(page, csp_si
     )
     assert namespaces == [SVG, SVG, MATHML]
     # Nothing of the machinery is left: no markers, fills or runtime script.
-    assert "djl" not in streamed_tree
+    assert "djl:" not in streamed_tree
+    assert "data-page" not in streamed_tree.replace('data-page="forged"', "")
     assert "img" not in streamed_tree
     assert streamed_tree == buffered_tree
 
@@ -150,3 +153,21 @@ def test_a_panel_shows_as_soon_as_its_fill_is_parsed(page, csp_site):
     assert page.locator("#slow .done").count() == 0
     page.wait_for_load_state("load")
     assert page.locator("#slow .done").count() == 1
+
+
+def test_without_javascript_the_fallbacks_stay_and_the_panels_are_delivered_inert(
+    browser, csp_site, deadline
+):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto(f"{csp_site}/unordered/?csp=none&slot=x", wait_until="load")
+        assert tab.locator("#slow p").inner_text() == "loading slow"
+        assert tab.locator("#scripts p").inner_text() == "loading scripts"
+        delivered = tab.eval_on_selector_all(
+            "djl-fill[data-page]", "(fills) => fills.map((f) => f.dataset.html)"
+        )
+        assert "<p class='done'>slow done</p>" in delivered
+        assert tab.locator(".done").count() == 0
+    finally:
+        context.close()

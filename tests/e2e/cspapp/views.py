@@ -30,7 +30,11 @@ class CspLayout(Layout):
     svg = Panel('<circle cx="5" cy="5" r="3"/><a href="#x"><text>t</text></a>')
     math = Panel("<mi>x</mi><mo>=</mo><mn>1</mn>")
     rows = Panel("<tr><td>row 1</td></tr><tr><td>row 2</td></tr>")
-    stray = Panel('<p>a</template>b</script>c</p><p title="&quot;&lt;/template&gt;">d</p>')
+    stray = Panel(
+        '<p>a</template>b</script>c</p><p title="&quot;&lt;/template&gt;">d</p>'
+        # A fill the page did not send (no page token) stays an inert, empty element.
+        '<djl-fill data-page="forged" data-slots="0" data-html="&lt;b&gt;forged"></djl-fill>'
+    )
 
 
 async def content(request):
