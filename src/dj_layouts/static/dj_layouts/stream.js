@@ -69,8 +69,10 @@
       });
       var fragment = document.createDocumentFragment();
       while (context.firstChild) fragment.appendChild(context.firstChild);
-      var node = start.nextSibling;
-      while (node && node !== end) {
+      // The fallback: up to the end comment, never past a node that holds it (a fallback
+      // that is not balanced), nothing if the end comment is gone.
+      var node = end ? start.nextSibling : null;
+      while (node && node !== end && !node.contains(end)) {
         var next = node.nextSibling;
         node.remove();
         node = next;
