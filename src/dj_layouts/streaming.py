@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
-from django.apps import apps
 from django.http import StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.templatetags.static import static
 from django.utils.html import escape
 
 from dj_layouts import detection
+from dj_layouts import stream_markup as markup
 from dj_layouts.conf import get_settings
 from dj_layouts.errors import PanelRenderError
 from dj_layouts.queues import QueueCollector, QueueItem, get_csp_nonce
@@ -42,17 +41,6 @@ logger = logging.getLogger("dj_layouts")
 
 ORDERED = "ordered"
 UNORDERED = "unordered"
-
-#: The runtime of unordered pages, a static file (``django.contrib.staticfiles``): one
-#: ``<script src>`` serves every CSP, where one inline script per panel needs a nonce.
-RUNTIME = "dj_layouts/stream.js"
-
-
-def runtime_url() -> str | None:
-    """The runtime's URL, or None when ``django.contrib.staticfiles`` is not installed."""
-    if not apps.is_installed("django.contrib.staticfiles"):
-        return None
-    return static(RUNTIME)
 
 
 @dataclass
@@ -219,21 +207,19 @@ class Streamer:
 
     # -- unordered: the shell at once, panels in completion order --------------------------
     def unordered(self) -> _Steps:
-        url = runtime_url()
+        url = markup.runtime_url()
         if url is None:
             logger.warning(
                 "Page %s asked for unordered streaming, which needs the runtime %s served by "
                 "django.contrib.staticfiles; it is not installed, so the page streams ordered. "
                 "Add 'django.contrib.staticfiles' to INSTALLED_APPS, or use streaming='ordered'.",
                 self.page.request.path,
-                RUNTIME,
+                markup.RUNTIME,
             )
             yield from self.ordered()
             return
         head, tail = self._split_tail()
-        nonce = f' nonce="{escape(self.nonce)}"' if self.nonce else ""
-        page = f' data-page="{self.token}"'
-        yield _Emit(f'{head}<script src="{escape(url)}"{page}{nonce}></script>')
+        yield _Emit(head + markup.runtime_tag(url, self.token, self.nonce))
         slots: dict[str, list[int]] = {}
         for part in self.parts:
             if isinstance(part, _Slot) and part.name in self.indices:
@@ -244,18 +230,11 @@ class Streamer:
             numbers = slots.get(outcome.name)
             if not numbers:
                 yield _Emit(late)  # no slot to fill: only its queue items go out
-                continue
-            slot_list = " ".join(map(str, numbers))
-            if not (html or "").strip():
-                # The fallback stays; the runtime only takes the slot's markers away.
-                yield _Emit(f'{late}<djl-fill{page} data-slots="{slot_list}"></djl-fill>')
-                continue
-            # The HTML travels escaped in an attribute: no byte of it can end the element
-            # early, and it stays inert until the runtime parses it in its slot's context.
-            yield _Emit(
-                f'<djl-fill{page} data-slots="{slot_list}"'
-                f' data-html="{escape(html + late)}"></djl-fill>'
-            )
+            elif not (html or "").strip():
+                # The fallback stays; the runtime only takes the slot's marks away.
+                yield _Emit(late + markup.fill(self.token, numbers, None))
+            else:
+                yield _Emit(markup.fill(self.token, numbers, html + late))
         yield _Emit(tail)
 
     def _split_tail(self) -> tuple[str, str]:
@@ -271,8 +250,7 @@ class Streamer:
             elif isinstance(part, _Slot) and part.name not in self.indices:
                 texts.append(part.fallback)  # no panel of that name: nothing will come
             elif isinstance(part, _Slot):
-                mark = f"djl:{self.token}:{part.number}"
-                texts.append(f"<!--{mark}-->{part.fallback}<!--/{mark}-->")
+                texts.append(markup.slot(self.token, part.number, part.fallback))
             else:
                 texts.append(self.queue_html(part.name, []))
         shell = "".join(texts)
