@@ -1,7 +1,8 @@
 """Unordered streaming in Chromium under three CSPs: its final DOM is the buffered page's.
 
 The pages come from ``tests/e2e/cspapp`` under uvicorn, with ``?csp=`` choosing no
-CSP, ``script-src 'nonce-…' 'strict-dynamic'``, or ``script-src 'self'``.
+CSP, ``script-src 'nonce-…' 'strict-dynamic'``, ``script-src 'self'``, or the nonce one
+with Trusted Types enforced.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ EXPECTED_RUNS = {
     "none": {"nonce": 1, "bare": 1, "external": 1, "pwned": None},
     "nonce": {"nonce": 1, "bare": None, "external": None, "pwned": None},
     "self": {"nonce": None, "bare": None, "external": 1, "pwned": None},
+    # The nonce CSP with Trusted Types enforced.
+    "trusted": {"nonce": 1, "bare": None, "external": None, "pwned": None},
 }
 
 
@@ -107,7 +110,7 @@ def visit(page: Any, url: str) -> tuple[str, dict[str, Any]]:
     return page.evaluate(TREE), page.evaluate(RAN)
 
 
-@pytest.mark.parametrize("csp", ["none", "nonce", "self"])
+@pytest.mark.parametrize("csp", ["none", "nonce", "self", "trusted"])
 def test_unordered_page_ends_as_the_buffered_page_and_keeps_its_csp(page, csp_site, csp):
     query = f"?csp={csp}&slot={quote(HOSTILE)}"
     buffered_tree, buffered_ran = visit(page, f"{csp_site}/buffered/{query}")
@@ -134,6 +137,8 @@ def test_unordered_page_ends_as_the_buffered_page_and_keeps_its_csp(page, csp_si
     assert "data-page" not in streamed_tree.replace('data-page="forged"', "")
     assert "img" not in streamed_tree
     assert streamed_tree == buffered_tree
+    # Blocked scripts are reported as CSP violations on both pages; nothing else goes wrong.
+    assert [p for p in page.problems if "JavaScript error" in p or "Trusted" in p] == []
 
 
 def test_an_unclosed_comment_in_a_panel_stays_in_its_slot(page, csp_site):

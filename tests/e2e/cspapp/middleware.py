@@ -1,4 +1,4 @@
-"""The page's Content-Security-Policy, picked by ``?csp=``: none, a nonce, or 'self'."""
+"""The page's Content-Security-Policy, picked by ``?csp=``: none, nonce, self or trusted."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ POLICIES = {
     "none": None,
     "nonce": "script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'; base-uri 'none'",
     "self": "script-src 'self'; object-src 'none'",
+    "trusted": (
+        "script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'; base-uri 'none'; "
+        "require-trusted-types-for 'script'; trusted-types dj-layouts"
+    ),
 }
 
 

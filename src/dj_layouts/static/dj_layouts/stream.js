@@ -20,6 +20,18 @@
   var defined = !!Fill;
   if (!defined) {
     var inert = document.implementation.createHTMLDocument("");
+    // Under Trusted Types (require-trusted-types-for 'script') parsing HTML and making
+    // scripts need a policy; the page allows it with `trusted-types dj-layouts`. The HTML
+    // is the server's own, as on the buffered page. Kept in this closure: no other script
+    // can use it.
+    var trust = { createHTML: String, createScript: String, createScriptURL: String };
+    if (window.trustedTypes && window.trustedTypes.createPolicy) {
+      try {
+        trust = window.trustedTypes.createPolicy("dj-layouts", trust);
+      } catch (error) {
+        // Not allowed by the page's CSP: plain strings (which that CSP may refuse).
+      }
+    }
 
     var marks = function (page, number) {
       var start = "djl:" + page + ":" + number;
@@ -44,10 +56,12 @@
       var fresh = document.createElementNS(script.namespaceURI, script.localName);
       for (var i = 0; i < script.attributes.length; i++) {
         var attr = script.attributes[i];
-        fresh.setAttributeNS(attr.namespaceURI, attr.name, attr.value);
+        var url = attr.localName === "src" || attr.localName === "href";
+        var value = url ? trust.createScriptURL(attr.value) : attr.value;
+        fresh.setAttributeNS(attr.namespaceURI, attr.name, value);
       }
       if (script.nonce) fresh.nonce = script.nonce;
-      fresh.textContent = script.textContent;
+      fresh.textContent = trust.createScript(script.textContent);
       script.replaceWith(fresh);
     };
 
@@ -63,7 +77,7 @@
           ? inert.createElementNS(parent.namespaceURI, parent.localName)
           : inert.createElement("body");
       // Parsed as innerHTML is: its scripts are marked as already started (inert).
-      context.innerHTML = html;
+      context.innerHTML = trust.createHTML(html);
       var scripts = Array.prototype.filter.call(context.querySelectorAll("script"), function (s) {
         return runnable(s, nonce);
       });
