@@ -460,3 +460,22 @@ async def test_class_based_async_view_streams_unordered():
     )(RequestFactory().get("/"))
     body = b"".join([chunk async for chunk in response.streaming_content]).decode()
     assert "<p>instant</p>" in [fill.get("data-html") for fill in fills_of(body).fills]
+
+
+def test_a_layout_without_body_end_gets_its_fills_at_the_end(rf):
+    class BareLayout(Layout):
+        template = "streamapp/bare.html"
+        fast = Panel("<p>fast done</p>")
+
+    @layout(BareLayout, streaming="unordered")
+    def page(request):
+        return HttpResponse("<h1>c</h1>")
+
+    body = b"".join(page(rf.get("/")).streaming_content).decode()
+    token = fills_of(body).runtime["data-page"]
+    assert body == (
+        f'<div id="fast"><!--djl:{token}:0--><p>wait</p><!--/djl:{token}:0--></div>\n'
+        f'<script src="/static/dj_layouts/stream.js" data-page="{token}"></script>'
+        f'<djl-fill data-page="{token}" data-slots="0" data-html="&lt;p&gt;fast done&lt;/p&gt;">'
+        "</djl-fill>"
+    )
