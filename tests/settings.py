@@ -15,6 +15,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Serves dj_layouts/stream.js, the runtime of "unordered" streamed pages.
+    "django.contrib.staticfiles",
     "dj_layouts",
     "tests.testapp",
     "tests.streamapp",
@@ -69,3 +71,4 @@ TEMPLATES = [
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 DJ_LAYOUTS: dict[str, object] = {}
 LOGIN_URL = "/login/"
+STATIC_URL = "/static/"

@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import re
 import time
+from html.parser import HTMLParser
+from unittest.mock import ANY
 
 import django
 import pytest
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
+from django.core.management import call_command
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import AsyncRequestFactory, RequestFactory, override_settings
 
@@ -101,23 +106,161 @@ async def test_ordered_first_chunk_before_the_slow_panel_and_bytes_equal_buffere
     assert streamed.body.count(b'src="/static/slow.js"') == 1
 
 
+class _Fills(HTMLParser):
+    """The ``<djl-fill>`` elements of a page, as a browser's parser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fills: list[dict[str, str | None]] = []
+        self.tags_after_runtime: list[str] = []
+        self.inline_scripts = 0
+        self.runtime: dict[str, str | None] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "script" and "src" not in found:
+            self.inline_scripts += 1
+        if self.runtime is not None:
+            self.tags_after_runtime.append(tag)
+        if tag == "script" and "data-page" in found:
+            self.runtime = found
+        if tag == "djl-fill":
+            self.fills.append(found)
+
+
+def fills_of(body: str) -> _Fills:
+    parser = _Fills()
+    parser.feed(body)
+    parser.close()
+    return parser
+
+
 async def test_unordered_parts_arrive_in_completion_order_and_shell_first():
     streamed = await get("/stream/unordered/")
     body = streamed.body.decode()
+    page = fills_of(body)
+    assert page.runtime == {"src": "/static/dj_layouts/stream.js", "data-page": ANY}
+    token = page.runtime["data-page"]
 
     shell_time, shell = streamed.chunks[0]
     assert shell_time < 0.3
-    assert b"<!--djl:slow--><p>loading slow</p><!--/djl:slow-->" in shell
-    assert b"<!--djl:fast--><p>loading fast</p>" in shell
-    assert body.index("<p>fast done</p>") < body.index("<p>slow done</p>")
+    # Slots are marked by number (slow 0, fast 1, empty 2) and the page's token.
+    assert f"<!--djl:{token}:0--><p>loading slow</p><!--/djl:{token}:0-->".encode() in shell
+    assert f"<!--djl:{token}:1--><p>loading fast</p>".encode() in shell
+    assert b"slow done" not in shell
+    # Completion order: the empty panel, the fast one, then the slow one.
+    assert page.fills == [
+        {"data-page": token, "data-slots": "2"},  # no HTML: the fallback stays
+        {
+            "data-page": token,
+            "data-slots": "1",
+            "data-html": '<p>fast done</p><script src="/static/fast.js"></script>',
+        },
+        {
+            "data-page": token,
+            "data-slots": "0",
+            "data-html": '<p>slow done</p><script src="/static/slow.js"></script>',
+        },
+    ]
     fast_at = next(t for t, c in streamed.chunks if b"fast done" in c)
     slow_at = next(t for t, c in streamed.chunks if b"slow done" in c)
     assert fast_at < slow_at - 0.2
-    # The page still ends properly, after every panel's part.
-    assert body.rstrip().endswith("</body></html>")
-    assert "window.__djl" in body
-    # The empty panel keeps its fallback: no part is sent for it.
-    assert body.count("djl:empty") == 2
+    # The page still ends properly, after every panel's part; no inline script at all.
+    assert body.rstrip().endswith("</djl-fill></body></html>")
+    assert page.inline_scripts == 0
+
+
+class NamesLayout(Layout):
+    template = "streamapp/names.html"
+
+
+def names_page(name: str, html: str = "<p>fast done</p>"):
+    panels = {name: Panel("<p>named</p>"), "fast": Panel(html)}
+
+    @layout(NamesLayout, streaming="unordered", panels=panels)
+    def page(request):
+        return HttpResponse("<h1>c</h1>")
+
+    return page
+
+
+HOSTILE = '--><img src="x" onerror="alert(1)"><!--'
+
+
+def test_unordered_writes_slot_numbers_never_slot_names(rf):
+    # {% panel request.GET.slot %} with a name no panel has (panel names are identifiers).
+    response = names_page("x")(rf.get("/", {"slot": HOSTILE}))
+    body = b"".join(response.streaming_content).decode()
+    assert "<img" not in body
+    assert '<div id="asked"><p>asked fallback</p></div>' in body
+    # The panel in two slots fills both.
+    assert fills_of(body).fills[-1] == {
+        "data-page": ANY,
+        "data-slots": "1 2",
+        "data-html": "<p>fast done</p>",
+    }
+
+
+def test_no_panel_html_can_end_its_fill_early(rf):
+    html = "<p>a</template>b</script>c<!--d\"e'</djl-fill>&amp;<svg><circle/></svg>"
+
+    page = names_page("x", html)
+    body = b"".join(page(rf.get("/", {"slot": "x"})).streaming_content).decode()
+    page_parts = fills_of(body)
+    assert [fill["data-html"] for fill in page_parts.fills] == ["<p>named</p>", html]
+    # After the runtime, the parser sees fill elements and nothing else.
+    assert page_parts.tags_after_runtime == ["djl-fill", "djl-fill"]
+
+
+def test_the_runtime_carries_the_nonce_and_panels_need_no_inline_script(rf):
+    @layout(views.SyncStreamLayout, streaming="unordered")
+    def page(request):
+        return HttpResponse("<h1>c</h1>")
+
+    request = rf.get("/")
+    request.csp_nonce = "n0nce"  # what django-csp's middleware sets
+    body = b"".join(page(request).streaming_content).decode()
+    page_parts = fills_of(body)
+    assert page_parts.runtime == {
+        "src": "/static/dj_layouts/stream.js",
+        "data-page": ANY,
+        "nonce": "n0nce",
+    }
+    assert page_parts.inline_scripts == 0
+    assert len(page_parts.fills) == 3
+
+
+def test_the_runtime_url_comes_from_the_staticfiles_storage(rf, tmp_path):
+    @layout(views.SyncStreamLayout, streaming="unordered")
+    def page(request):
+        return HttpResponse("<h1>c</h1>")
+
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    with override_settings(STATIC_ROOT=tmp_path, STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        body = b"".join(page(rf.get("/")).streaming_content).decode()
+    src = fills_of(body).runtime["src"]
+    assert re.fullmatch(r"/static/dj_layouts/stream\.[0-9a-f]{12}\.js", src), src
+
+
+async def test_without_staticfiles_unordered_streams_ordered_and_warns_once(caplog):
+    apps = [app for app in settings.INSTALLED_APPS if app != "django.contrib.staticfiles"]
+    with override_settings(INSTALLED_APPS=apps), caplog.at_level(logging.WARNING, "dj_layouts"):
+        streamed = await get("/stream/unordered/?slow=0.1")
+    buffered = await get("/stream/buffered/?slow=0.1")
+    assert streamed.body == buffered.body
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "WARNING",
+            "Page /stream/unordered/ asked for unordered streaming, which needs the runtime "
+            "dj_layouts/stream.js served by django.contrib.staticfiles; it is not installed, "
+            "so the page streams ordered. Add 'django.contrib.staticfiles' to INSTALLED_APPS, "
+            "or use streaming='ordered'.",
+        )
+    ]
 
 
 async def test_headers_status_and_cookies_come_from_the_content_view():
@@ -180,7 +323,7 @@ async def test_panel_error_in_debug_mode_shows_the_error_text_in_the_slot(caplog
     assert (
         '<pre class="dj-layouts-debug-error">Panel &#x27;fast&#x27; failed to render: '
         "RuntimeError: x &lt; y</pre>"
-    ) in body
+    ) in [fill.get("data-html") for fill in fills_of(body).fills]
     assert any("x < y" in record.getMessage() for record in caplog.records)
 
 
@@ -316,4 +459,23 @@ async def test_class_based_async_view_streams_unordered():
         layout_panels={"slow": Panel("<p>instant</p>")}
     )(AsyncRequestFactory().get("/"))
     body = b"".join([chunk async for chunk in response.streaming_content]).decode()
-    assert "<template" in body and "<p>instant</p>" in body
+    assert "<p>instant</p>" in [fill.get("data-html") for fill in fills_of(body).fills]
+
+
+def test_a_layout_without_body_end_gets_its_fills_at_the_end(rf):
+    class BareLayout(Layout):
+        template = "streamapp/bare.html"
+        fast = Panel("<p>fast done</p>")
+
+    @layout(BareLayout, streaming="unordered")
+    def page(request):
+        return HttpResponse("<h1>c</h1>")
+
+    body = b"".join(page(rf.get("/")).streaming_content).decode()
+    token = fills_of(body).runtime["data-page"]
+    assert body == (
+        f'<div id="fast"><!--djl:{token}:0--><p>wait</p><!--/djl:{token}:0--></div>\n'
+        f'<script src="/static/dj_layouts/stream.js" data-page="{token}"></script>'
+        f'<djl-fill data-page="{token}" data-slots="0" data-html="&lt;p&gt;fast done&lt;/p&gt;">'
+        "</djl-fill>"
+    )

@@ -4,8 +4,9 @@ The layout template is rendered once, up front, with a marker in every panel
 slot and queue position (``StreamPlan``). The rendered text is cut at those
 markers into parts. ``ordered`` sends the parts in document order, each as
 soon as the panels before it are done (no JavaScript); ``unordered`` sends the
-whole shell with each slot's fallback at once, then each panel's HTML in a
-``<template>`` with a tiny inline script that moves it into its slot.
+whole shell with each slot's fallback at once and the runtime (``static/dj_layouts/
+stream.js``), then each panel's HTML, escaped, in a ``<djl-fill>`` element that the
+runtime's custom element puts into its slot as soon as it is parsed.
 
 The logic is a generator of steps (``_Emit``, ``_Need``, ``_Next``) that the
 sync and async drivers feed with outcomes: one body, two thin shells.
@@ -13,6 +14,7 @@ sync and async drivers feed with outcomes: one body, two thin shells.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import AsyncIterator, Generator, Iterator
@@ -25,6 +27,7 @@ from django.http.response import HttpResponseBase
 from django.utils.html import escape
 
 from dj_layouts import detection
+from dj_layouts import stream_markup as markup
 from dj_layouts.conf import get_settings
 from dj_layouts.errors import PanelRenderError
 from dj_layouts.queues import QueueCollector, QueueItem, get_csp_nonce
@@ -34,26 +37,10 @@ if TYPE_CHECKING:
     from dj_layouts.page import Page
     from dj_layouts.page import Stream as StreamStep
 
+logger = logging.getLogger("dj_layouts")
+
 ORDERED = "ordered"
 UNORDERED = "unordered"
-
-# Moves a panel's HTML from its <template> into the slot between the two
-# comments, re-creating <script> elements so they run (as htmx does).
-RUNTIME = (
-    "window.__djl=window.__djl||function(id,name){"
-    "var t=document.getElementById(id);if(!t)return;"
-    "var w=document.createTreeWalker(document,NodeFilter.SHOW_COMMENT),n,s=[];"
-    "while(n=w.nextNode()){if(n.data==='djl:'+name)s.push(n)}"
-    "s.forEach(function(a){var e=a.nextSibling;"
-    "while(e&&!(e.nodeType===8&&e.data==='/djl:'+name)){var x=e.nextSibling;e.remove();e=x}"
-    "var f=t.content.cloneNode(true);"
-    "f.querySelectorAll('script').forEach(function(o){var r=document.createElement('script');"
-    "for(var i=0;i<o.attributes.length;i++)"
-    "r.setAttribute(o.attributes[i].name,o.attributes[i].value);"
-    "if(o.nonce)r.nonce=o.nonce;r.textContent=o.textContent;o.replaceWith(r)});"
-    "a.parentNode.insertBefore(f,a);a.remove();if(e)e.remove()});"
-    "t.remove();var c=document.currentScript;if(c)c.remove()};"
-)
 
 
 @dataclass
@@ -139,7 +126,6 @@ class Streamer:
         self.token = plan.token
         self.parts = parts
         self.indices = {job.name: job.index for job in jobs}
-        self.slotted = {part.name for part in parts if isinstance(part, _Slot)}
         self.job_count = len(jobs)
         self.nonce = get_csp_nonce(page.request)
         self.content: QueueCollector = page.queues
@@ -165,7 +151,7 @@ class Streamer:
 
     def queue_html(self, name: str, indices: list[int]) -> str:
         sources = [self.panel_queues[i] for i in sorted(indices) if i in self.panel_queues]
-        if not any(source._items for source in sources):
+        if not any(source.has_items() for source in sources):
             return self._render_new(name, self.content)
         merged = QueueCollector(self.content.spec)
         merged.merge(self.content)
@@ -176,16 +162,13 @@ class Streamer:
     def late_items(self, index: int) -> str:
         """Items a panel added to queues that were already sent, to go out with its part."""
         collector = self.panel_queues.get(index)
-        if collector is None or not collector._items:
+        if collector is None or not collector.has_items():
             return ""
         return "".join(self._render_new(name, collector) for name in list(self.emitted))
 
     def _render_new(self, name: str, collector: QueueCollector) -> str:
         sent = self.emitted.setdefault(name, set())
-        found = collector._items.get(name)
-        if not found:
-            return ""
-        items: list[QueueItem] = [item for key, item in found.items() if key not in sent]
+        items: list[QueueItem] = [item for key, item in collector.entries(name) if key not in sent]
         sent.update(item.key for item in items)
         if not items:
             return ""
@@ -221,46 +204,57 @@ class Streamer:
 
     # -- unordered: the shell at once, panels in completion order --------------------------
     def unordered(self) -> _Steps:
+        url = markup.runtime_url()
+        if url is None:
+            logger.warning(
+                "Page %s asked for unordered streaming, which needs the runtime %s served by "
+                "django.contrib.staticfiles; it is not installed, so the page streams ordered. "
+                "Add 'django.contrib.staticfiles' to INSTALLED_APPS, or use streaming='ordered'.",
+                self.page.request.path,
+                markup.RUNTIME,
+            )
+            yield from self.ordered()
+            return
         head, tail = self._split_tail()
-        nonce = f' nonce="{escape(self.nonce)}"' if self.nonce else ""
-        yield _Emit("".join(head) + f"<script{nonce}>{RUNTIME}</script>")
-        token = self.token
+        yield _Emit(head + markup.runtime_tag(url, self.token, self.nonce))
+        slots: dict[str, list[int]] = {}
+        for part in self.parts:
+            if isinstance(part, _Slot) and part.name in self.indices:
+                slots.setdefault(part.name, []).append(part.number)
         for _ in range(self.job_count):
             outcome, html = yield _Next()
             late = self.late_items(outcome.index)
-            if outcome.name not in self.slotted:
-                # No slot to fill: only its queue items go out, straight into the page.
-                yield _Emit(late)
-                continue
-            body = (html or "") + late
-            if not body.strip():
-                continue  # the fallback stays
-            name = escape(outcome.name)
-            element = f"djl-{token}-{outcome.index}"
-            yield _Emit(
-                f'<template id="{element}">{body}</template>'
-                f"<script{nonce}>__djl('{element}','{name}')</script>"
-            )
+            numbers = slots.get(outcome.name)
+            if not numbers:
+                yield _Emit(late)  # no slot to fill: only its queue items go out
+            elif not (html or "").strip():
+                # The fallback stays; the runtime only takes the slot's marks away.
+                yield _Emit(late + markup.fill(self.token, numbers, None))
+            else:
+                yield _Emit(markup.fill(self.token, numbers, html + late))
         yield _Emit(tail)
 
-    def _split_tail(self) -> tuple[list[str], str]:
-        """The shell up to ``</body>`` (slots show their fallbacks), and the rest."""
+    def _split_tail(self) -> tuple[str, str]:
+        """The shell up to ``</body>`` (slots show their fallbacks), and the rest.
+
+        A slot is written as its number between two comments that carry the page's
+        token; its panel's name is never written.
+        """
         texts: list[str] = []
         for part in self.parts:
             if isinstance(part, _Text):
                 texts.append(part.text)
+            elif isinstance(part, _Slot) and part.name not in self.indices:
+                texts.append(part.fallback)  # no panel of that name: nothing will come
             elif isinstance(part, _Slot):
-                name = part.name
-                texts.append(f"<!--djl:{name}-->{part.fallback}<!--/djl:{name}-->")
+                texts.append(markup.slot(self.token, part.number, part.fallback))
             else:
                 texts.append(self.queue_html(part.name, []))
         shell = "".join(texts)
-        cut = shell.rfind("</body>")
+        cut = shell.lower().rfind("</body>")
         if cut == -1:
-            cut = shell.lower().rfind("</body>")
-        if cut == -1:
-            return [shell], ""
-        return [shell[:cut]], shell[cut:]
+            return shell, ""
+        return shell[:cut], shell[cut:]
 
 
 def _response(page: Page, content: HttpResponseBase, body: Any) -> StreamingHttpResponse:

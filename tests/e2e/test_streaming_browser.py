@@ -23,7 +23,11 @@ LEFTOVERS = """() => {
       comments.push(walker.currentNode.data);
     }
   }
-  return {templates: document.querySelectorAll('template').length, comments};
+  return {
+    fills: document.querySelectorAll('djl-fill').length,
+    runtime: document.querySelectorAll('script[data-page]').length,
+    comments,
+  };
 }"""
 
 
@@ -42,7 +46,7 @@ def test_unordered_fast_panels_show_while_the_slow_one_is_pending(page, sandbox_
     assert page.locator("#slot-slow .streamed").count() == 1
 
     streamed = page.evaluate(SLOTS_DOM)
-    assert page.evaluate(LEFTOVERS) == {"templates": 0, "comments": []}
+    assert page.evaluate(LEFTOVERS) == {"fills": 0, "runtime": 0, "comments": []}
     assert streamed == slots_of(page, f"{sandbox_url}/streaming/buffered/")
     assert page.problems == []
 

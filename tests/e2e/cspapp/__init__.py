@@ -1,0 +1,1 @@
+"""A small site for the browser tests of unordered streaming under three CSPs."""
