@@ -12,7 +12,7 @@ from tests.docs.pages import DOCS, PYTHON, TEMPLATES, DocProject, code_blocks, p
 HERE = Path(__file__).resolve().parent
 
 #: Pages without a sample to run.
-NO_SAMPLES = {"changelog.md"}
+NO_SAMPLES = {"changelog.md", "architecture.md"}
 
 
 @pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md")))
