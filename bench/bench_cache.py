@@ -33,7 +33,7 @@ from bench import pages
 from bench._measure import acpu_us, cpu_us, percentile
 from bench._table import Row
 from dj_layouts import Panel, cache
-from dj_layouts import cache as cache_module
+from tests._background import drain_background, running_refreshes
 
 GROUP_E = "e cpu/page, cached"
 GROUP_F = "f stampede"
@@ -307,12 +307,12 @@ def _stale_rows(backends: dict[str, str]) -> list[Row]:
                 target = f"<= {STALE_TARGET}x fresh hit"
                 rows.append(Row(GROUP_G, f"{path} path, p99 while revalidating ({label})",
                                 measured, target, ratio <= STALE_TARGET))  # fmt: skip
-            running = sum(1 for future in cache_module._background if not future.done())
+            running = running_refreshes()
             if running != PANELS:  # then the stale rows did not measure what they say
                 raise RuntimeError(f"{running} refreshes in progress, not {PANELS}")
         finally:
             release.set()
-            cache_module._drain_background()
+            drain_background()
     return rows
 
 
