@@ -1550,3 +1550,145 @@ def test_a_render_stopped_by_system_exit_lets_go_of_its_lock(
 
     assert slots(page(page_layout))["panel"] == "<p>still here</p>"
     assert time.perf_counter() - started < 1  # not the 10 s the lock would have lasted
+
+
+# -- reading a page's entries at once (prefetch) ----------------------------------------------------
+
+
+def _page_caches(page_layout: Any, request: HttpRequest | None = None) -> list[Any]:
+    """One PanelCache per cached panel, each with its own panel request, as Page makes them."""
+    from dj_layouts.queues import QueueCollector
+
+    made = []
+    for panel in page_layout.get_panels().values():
+        panel_request = get() if request is None else request
+        panel_request.layout_queues = QueueCollector.for_layout(page_layout)
+        made.append(cache_module.PanelCache.for_panel(panel, page_layout, panel_request))
+    return made
+
+
+def _count_get_many(monkeypatch: pytest.MonkeyPatch, alias: str = "default") -> list[list[str]]:
+    backend_cache = caches[alias]
+    calls: list[list[str]] = []
+    get_many, aget_many = backend_cache.get_many, backend_cache.aget_many
+
+    def counting(keys: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(list(keys))
+        return get_many(keys, *args, **kwargs)
+
+    async def acounting(keys: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(list(keys))
+        return await aget_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(backend_cache, "get_many", counting)
+    monkeypatch.setattr(backend_cache, "aget_many", acounting)
+    return calls
+
+
+def test_prefetch_reads_a_page_of_hits_with_one_get_many(
+    backend: str, make_layout: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panels = {f"p{i}": Panel(nav, cache=cache.sitewide(60)) for i in range(5)}
+    page_layout = make_layout(**panels)
+    page(page_layout)  # fills the cache
+    calls = _count_get_many(monkeypatch)
+    panel_caches = _page_caches(page_layout)
+
+    cache_module.PanelCache.prefetch([*panel_caches, None])
+    html = [panel_cache.probe() for panel_cache in panel_caches]
+
+    assert len(calls) == 1  # one round trip for the page, not one per panel
+    assert sorted(html) == [f"<nav>nav {i}</nav>" for i in range(1, 6)]
+    assert all(c.queues.dump() for c in panel_caches)  # each hit replayed its script
+    assert renders["nav"] == 5
+
+
+def test_a_prefetched_hit_needs_no_read_of_its_own_when_rendered(
+    backend: str, make_layout: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(60)))
+    page(page_layout)
+    calls = _count_get_many(monkeypatch)
+    [panel_cache] = _page_caches(page_layout)
+
+    cache_module.PanelCache.prefetch([panel_cache])
+
+    assert panel_cache.render() == "<nav>nav 1</nav>"
+    assert len(calls) == 1
+    assert renders["nav"] == 1
+
+
+def test_a_prefetched_miss_renders_and_stores_the_entry(
+    backend: str, make_layout: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(60)))
+    [panel_cache] = _page_caches(page_layout)
+
+    cache_module.PanelCache.prefetch([panel_cache])
+
+    assert panel_cache.probe() is None
+    assert panel_cache.render() == "<nav>nav 1</nav>"
+    [again] = _page_caches(page_layout)
+    cache_module.PanelCache.prefetch([again])
+    assert again.probe() == "<nav>nav 1</nav>"
+    assert renders["nav"] == 1
+
+
+def test_a_prefetched_stale_hit_is_served_and_refreshed(backend: str, make_layout: Any) -> None:
+    page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(timeout=0, stale_ttl=60)))
+    page(page_layout)
+    [panel_cache] = _page_caches(page_layout)
+
+    cache_module.PanelCache.prefetch([panel_cache])
+
+    assert panel_cache.probe() == "<nav>nav 1</nav>"
+    drain_background()
+    assert renders["nav"] == 2
+
+
+def test_prefetch_leaves_a_failing_backend_to_each_panel(
+    settings: Any, make_layout: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{port}/0")
+    page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(60)))
+    [panel_cache] = _page_caches(page_layout)
+
+    cache_module.PanelCache.prefetch([panel_cache])  # raises nothing, logs nothing
+    assert caplog.records == []
+    assert panel_cache.probe() is None
+    assert panel_cache.render() == "<nav>nav 1</nav>"
+    caches.close_all()
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "Panel 'nav': the cache 'default' failed"
+    ]
+
+
+async def test_aprefetch_reads_every_backend_once_and_loads_the_user_off_the_loop(
+    backend: str, make_layout: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page_layout = make_layout(
+        nav=Panel(nav, cache=cache.sitewide(60)),
+        who=Panel(who, cache=cache.per_user(60)),
+        other=Panel(other_nav, cache=cache.sitewide(60, backend="other")),
+    )
+    await apage(page_layout, get("/", user(3)))
+    calls = _count_get_many(monkeypatch)
+    other_calls = _count_get_many(monkeypatch, "other")
+    loaded_on: list[Any] = []
+
+    def lazy_user() -> Any:
+        loaded_on.append(threading.current_thread())
+        return user(3)
+
+    panel_caches = _page_caches(page_layout, get("/", SimpleLazyObject(lazy_user)))
+    await cache_module.PanelCache.aprefetch(panel_caches)
+    html = [panel_cache.probe() for panel_cache in panel_caches]
+
+    assert sorted(html) == ["<nav>nav 1</nav>", "<nav>other 1</nav>", "<p>3 / 1</p>"]
+    assert (len(calls), len(other_calls)) == (1, 1)  # one read per backend
+    assert loaded_on and threading.current_thread() not in loaded_on
