@@ -1692,3 +1692,29 @@ async def test_aprefetch_reads_every_backend_once_and_loads_the_user_off_the_loo
     assert sorted(html) == ["<nav>nav 1</nav>", "<nav>other 1</nav>", "<p>3 / 1</p>"]
     assert (len(calls), len(other_calls)) == (1, 1)  # one read per backend
     assert loaded_on and threading.current_thread() not in loaded_on
+
+
+def _broken_key(request: HttpRequest) -> str:
+    raise LookupError("no tenant")
+
+
+@pytest.mark.parametrize("view_kind", ["sync", "async"])
+def test_prefetch_leaves_a_key_that_cannot_be_made_to_its_panel(
+    backend: str, make_layout: Any, view_kind: str
+) -> None:
+    page_layout = make_layout(
+        nav=Panel(nav, cache=cache.sitewide(60)),
+        tenant=Panel(other_nav, cache=cache.custom(_broken_key, 60)),
+    )
+    page(page_layout)
+    panel_caches = _page_caches(page_layout)
+
+    if view_kind == "sync":
+        cache_module.PanelCache.prefetch(panel_caches)
+    else:
+        asyncio.run(cache_module.PanelCache.aprefetch(panel_caches))
+
+    assert panel_caches[0].probe() == "<nav>nav 1</nav>"
+    with pytest.raises(LookupError) as excinfo:
+        panel_caches[1].render()
+    assert excinfo.value.args == ("no tenant",)

@@ -175,10 +175,11 @@ class PanelCache:
     @classmethod
     async def aprefetch(cls, panel_caches: Iterable[PanelCache | None]) -> None:
         """``prefetch()`` from async code: one read per backend, side by side."""
-        wanted = [c for c in panel_caches if c is not None and not c.driver.down]
+        wanted = [c for c in panel_caches if c is not None]
         if any(c._key is None and not c.config.loop_safe(c.request) for c in wanted):
             # Some keys need request.user, i.e. the database.
-            await sync_to_async(lambda: [c.key for c in wanted])()
+            await sync_to_async(lambda: [_key_or_none(c) for c in wanted])()
+            wanted = [c for c in wanted if c._key is not None]  # the others fail in their render
 
         async def read(group: list[PanelCache], keys: list[str]) -> None:
             try:
@@ -273,7 +274,18 @@ def _by_backend(
     for panel_cache in panel_caches:
         if panel_cache is None or panel_cache.alias not in settings.CACHES:
             continue  # a missing alias is reported by the panel's own render
+        key = _key_or_none(panel_cache)
+        if key is None:
+            continue
         group, keys = groups.setdefault(panel_cache.alias, ([], []))
         group.append(panel_cache)
-        keys += (panel_cache.key, panel_cache.generation_key)
+        keys += (key, panel_cache.generation_key)
     return [(group, list(dict.fromkeys(keys))) for group, keys in groups.values()]
+
+
+def _key_or_none(panel_cache: PanelCache) -> str | None:
+    """The entry's key, or None when making it fails: the panel's own render reports that."""
+    try:
+        return panel_cache.key
+    except Exception:
+        return None
