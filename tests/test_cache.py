@@ -1646,8 +1646,9 @@ def test_a_prefetched_stale_hit_is_served_and_refreshed(backend: str, make_layou
     assert renders["nav"] == 2
 
 
+@pytest.mark.parametrize("view_kind", ["sync", "async"])
 def test_prefetch_leaves_a_failing_backend_to_each_panel(
-    settings: Any, make_layout: Any, caplog: pytest.LogCaptureFixture
+    settings: Any, make_layout: Any, caplog: pytest.LogCaptureFixture, view_kind: str
 ) -> None:
     import socket
 
@@ -1658,7 +1659,10 @@ def test_prefetch_leaves_a_failing_backend_to_each_panel(
     page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(60)))
     [panel_cache] = _page_caches(page_layout)
 
-    cache_module.PanelCache.prefetch([panel_cache])  # raises nothing, logs nothing
+    if view_kind == "sync":
+        cache_module.PanelCache.prefetch([panel_cache])  # raises nothing, logs nothing
+    else:
+        asyncio.run(cache_module.PanelCache.aprefetch([panel_cache]))
     assert caplog.records == []
     assert panel_cache.probe() is None
     assert panel_cache.render() == "<nav>nav 1</nav>"
@@ -1718,3 +1722,13 @@ def test_prefetch_leaves_a_key_that_cannot_be_made_to_its_panel(
     with pytest.raises(LookupError) as excinfo:
         panel_caches[1].render()
     assert excinfo.value.args == ("no tenant",)
+
+
+def test_a_panel_without_a_cache_has_no_panel_cache(make_layout: Any, settings: Any) -> None:
+    page_layout = make_layout(nav=Panel(nav), cached=Panel(nav, cache=cache.sitewide(60)))
+    made = dict(zip(page_layout.get_panels(), _page_caches(page_layout), strict=True))
+    settings.DJ_LAYOUTS = {"CACHE_ENABLED": False}
+
+    assert made["nav"] is None
+    assert made["cached"] is not None
+    assert _page_caches(page_layout) == [None, None]

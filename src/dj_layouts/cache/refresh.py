@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
@@ -55,12 +54,8 @@ def revalidate(cache: PanelCache, *, inline: bool) -> None:
         refreshing.pop(ident, None)
         return
     refreshing[ident] = future
-    future.add_done_callback(lambda done: _forget(ident, done))
-
-
-def _forget(ident: tuple[str, str, str], future: Future[Any]) -> None:
-    if refreshing.get(ident) is future:
-        del refreshing[ident]
+    # Added after the line above, so it runs after it even for a refresh done already.
+    future.add_done_callback(lambda done: refreshing.pop(ident, None))
 
 
 def refresh(cache: PanelCache, token: str, *, acquire: bool) -> None:
