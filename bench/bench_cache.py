@@ -33,12 +33,14 @@ from bench import pages
 from bench._measure import acpu_us, cpu_us, percentile
 from bench._table import Row
 from dj_layouts import Panel, cache
-from dj_layouts import cache as cache_module
+from tests._background import drain_background, running_refreshes
 
 GROUP_E = "e cpu/page, cached"
 GROUP_F = "f stampede"
 GROUP_G = "g stale hit"
 
+# Issue #15: a page of hits costs at most half the plain page on the sync path.
+CPU_TARGET_SYNC = 0.5
 CPU_TARGET = 0.8
 RENDER_TARGET = 1
 STAMPEDE_REQUESTS = 50
@@ -153,8 +155,9 @@ def _cpu_rows(backends: dict[str, str]) -> list[Row]:
         for view in (sync_view, async_view):
             pages.check_same_html(_html(view), plain_html)  # the first call fills the cache
         target = CPU_TARGET if label == "locmem" else None
+        sync_target = CPU_TARGET_SYNC if label == "locmem" else None
         rows.append(_ratio(f"@layout, 5 cached nav panels, all hits ({label})",
-                           _cpu(sync_view), plain, "plain", target))  # fmt: skip
+                           _cpu(sync_view), plain, "plain", sync_target))  # fmt: skip
         rows.append(_ratio(f"@async_layout, the same ({label})", _cpu(async_view),
                            plain_async, "plain async", target))  # fmt: skip
     rows.append(_trivial_row())
@@ -307,12 +310,12 @@ def _stale_rows(backends: dict[str, str]) -> list[Row]:
                 target = f"<= {STALE_TARGET}x fresh hit"
                 rows.append(Row(GROUP_G, f"{path} path, p99 while revalidating ({label})",
                                 measured, target, ratio <= STALE_TARGET))  # fmt: skip
-            running = sum(1 for future in cache_module._background if not future.done())
+            running = running_refreshes()
             if running != PANELS:  # then the stale rows did not measure what they say
                 raise RuntimeError(f"{running} refreshes in progress, not {PANELS}")
         finally:
             release.set()
-            cache_module._drain_background()
+            drain_background()
     return rows
 
 

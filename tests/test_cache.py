@@ -48,7 +48,13 @@ from dj_layouts import (
 )
 from dj_layouts import cache as cache_module
 from dj_layouts.cache import CacheConfig, ainvalidate_panel, invalidate_panel, make_key
+from dj_layouts.cache import driver as driver_module
+from dj_layouts.cache import flow as flow_module
+from dj_layouts.cache import keys as keys_module
+from dj_layouts.cache import lock as lock_module
+from dj_layouts.cache import refresh as refresh_module
 from dj_layouts.executors import refresh_pool, shared_pool
+from tests._background import drain_background
 from tests.cacheproc.fixtures import redis_caches, redis_server  # noqa: F401 - redis_url
 
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
@@ -153,7 +159,7 @@ def backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
     settings.ROOT_URLCONF = __name__
     caches["default"].clear()
     yield request.param
-    cache_module._drain_background()
+    drain_background()
     caches["default"].clear()
     caches["other"].clear()
     caches.close_all()
@@ -162,7 +168,7 @@ def backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def _no_flight_left_behind() -> Iterator[None]:
     yield
-    assert not cache_module._flights
+    assert not flow_module.flights
 
 
 def get(target: str = "/", user: Any = None, session_key: str | None = None) -> HttpRequest:
@@ -933,7 +939,7 @@ def test_wsgi_a_stale_entry_is_served_at_once_and_refreshed_once(
     assert {slots(r)["panel"] for r, _ in results} == {"<p>version 1</p>"}
     assert all("/static/refresh-1.js" in scripts(r) for r, _ in results)
     assert max(seconds for _, seconds in results) < 0.4  # the refresh takes 0.6 s
-    cache_module._drain_background()
+    drain_background()
     assert renders[source.__name__] == 2
     refreshed = page(page_layout)
     assert slots(refreshed)["panel"] == "<p>version 2</p>"
@@ -956,7 +962,7 @@ async def test_asgi_a_stale_entry_is_served_at_once_and_refreshed_once(
 
     assert {slots(r)["panel"] for r, _ in results} == {"<p>version 1</p>"}
     assert max(seconds for _, seconds in results) < 0.4
-    await asyncio.to_thread(cache_module._drain_background)
+    await asyncio.to_thread(drain_background)
     assert renders[source.__name__] == 2
     assert slots(await apage(page_layout))["panel"] == "<p>version 2</p>"
 
@@ -965,7 +971,7 @@ def test_a_fresh_entry_is_not_refreshed(backend: str, make_layout: Any) -> None:
     page_layout = make_layout(panel=Panel(slow_refresh, cache=cache.sitewide(60, stale_ttl=60)))
     for _ in range(3):
         page(page_layout)
-    cache_module._drain_background()
+    drain_background()
     assert renders["slow_refresh"] == 1
 
 
@@ -998,7 +1004,7 @@ def test_refresh_func_replaces_the_source_in_background_refreshes(
     page_layout = make_layout(nav=Panel(nav, cache=config))
     assert slots(page(page_layout))["nav"] == "<nav>nav 1</nav>"  # a miss uses the source
     assert slots(page(page_layout))["nav"] == "<nav>nav 1</nav>"  # stale; refresh starts
-    cache_module._drain_background()
+    drain_background()
     refreshed = page(page_layout)
 
     assert slots(refreshed)["nav"] == "<p>refreshed 1</p>"
@@ -1023,7 +1029,7 @@ def test_a_failing_refresh_keeps_the_stale_entry(
     page(page_layout)
     for _ in range(2):
         assert slots(page(page_layout))["nav"] == "<nav>nav 1</nav>"
-        cache_module._drain_background()
+        drain_background()
 
     assert renders["broken_refresh"] == 2  # each stale hit may try again
     failures = [r for r in caplog.records if r.name == "dj_layouts" and r.levelname == "ERROR"]
@@ -1124,7 +1130,7 @@ async def test_a_cancelled_render_lets_a_waiter_take_over_at_once(
 
 def _lock_key(panel: Panel, vary: str = "") -> str:
     key = make_key(panel.name or "?", vary)
-    return cache_module._side_key(cache_module._LOCK_PREFIX, key, cache_module._fingerprint(panel))
+    return keys_module.side_key(keys_module.LOCK_PREFIX, key, keys_module.fingerprint(panel))
 
 
 @pytest.mark.parametrize("outcome", ["released", "failed"])
@@ -1141,7 +1147,7 @@ def test_a_waiter_renders_when_another_process_lets_go_of_the_lock(
         if outcome == "released":
             caches["default"].delete(lock)
         else:
-            caches["default"].set(lock, cache_module._FAILED, 1)
+            caches["default"].set(lock, lock_module.FAILED, 1)
         response = waiting.result(timeout=5)
 
     assert slots(response)["nav"] == "<nav>nav 1</nav>"
@@ -1164,7 +1170,7 @@ def test_a_waiter_is_served_the_entry_another_process_stored(
         elsewhere = get()
         elsewhere.layout_queues = queues
         writer = cache_module.PanelCache(panel, panel.cache, elsewhere)
-        caches["default"].set(writer.key, writer._entry("<nav>elsewhere</nav>", None, queues), 60)
+        caches["default"].set(writer.key, writer.entry("<nav>elsewhere</nav>", None, queues), 60)
         response = waiting.result(timeout=5)
 
     assert slots(response)["nav"] == "<nav>elsewhere</nav>"
@@ -1326,7 +1332,7 @@ def test_partials_and_callable_objects_are_told_apart(
 
 def test_a_source_is_recognised_in_every_process() -> None:
     # No memory address in what an entry records, so processes agree on it.
-    fingerprint = cache_module._fingerprint
+    fingerprint = keys_module.fingerprint
     assert fingerprint(Panel(functools.partial(greet, word="a"))) == fingerprint(
         Panel(functools.partial(greet, word="a"))
     )
@@ -1376,14 +1382,14 @@ def _panel_cache(page_layout: Any, name: str, request: HttpRequest | None = None
 
 def test_an_abandoned_render_leaves_no_flight_and_no_error(backend: str, make_layout: Any) -> None:
     page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(60)))
-    flow = _panel_cache(page_layout, "nav")._flow()
-    assert flow.send(None)[0] == cache_module._GET
-    assert flow.send({})[0] == cache_module._ADD  # a miss: take the lock
-    assert flow.send(True) == (cache_module._RENDER,)
-    assert cache_module._flights
+    flow = flow_module.lookup(_panel_cache(page_layout, "nav"))
+    assert flow.send(None)[0] == driver_module.GET
+    assert flow.send({})[0] == driver_module.ADD  # a miss: take the lock
+    assert flow.send(True) == (driver_module.RENDER,)
+    assert flow_module.flights
     flow.close()  # e.g. its event loop went away; nothing may be raised or yielded
 
-    assert not cache_module._flights
+    assert not flow_module.flights
 
 
 @pytest.fixture
@@ -1439,20 +1445,20 @@ def test_no_refresh_while_another_process_refreshes(
     page_layout = make_layout(nav=Panel(source, cache=cache.sitewide(timeout=0, stale_ttl=60)))
     render = page if view_kind == "sync" else lambda *a: asyncio.run(apage(*a))
     render(page_layout)
-    refresh_lock = cache_module._side_key(
-        cache_module._REFRESH_PREFIX,
+    refresh_lock = keys_module.side_key(
+        keys_module.REFRESH_PREFIX,
         make_key("nav"),
-        cache_module._fingerprint(page_layout.get_panels()["nav"]),
+        keys_module.fingerprint(page_layout.get_panels()["nav"]),
     )
     assert caches["default"].add(refresh_lock, "another process", 30)
     for _ in range(3):
         assert slots(render(page_layout))["nav"] == f"<nav>{source.__name__} 1</nav>"
-        cache_module._drain_background()
+        drain_background()
     assert renders[source.__name__] == 1
 
     caches["default"].delete(refresh_lock)  # that process is done (or gone)
     render(page_layout)
-    cache_module._drain_background()
+    drain_background()
     assert renders[source.__name__] == 2
 
 
@@ -1460,7 +1466,7 @@ def test_a_refresh_finds_the_entry_refreshed_meanwhile(backend: str, make_layout
     page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(timeout=60, stale_ttl=60)))
     page(page_layout)  # a fresh entry
     refresher = _panel_cache(page_layout, "nav")
-    refresher._refresh(uuid.uuid4().hex, True)
+    refresh_module.refresh(refresher, uuid.uuid4().hex, acquire=True)
 
     assert renders["nav"] == 1
 
@@ -1481,7 +1487,7 @@ def test_a_refresh_that_cannot_start_still_serves_the_stale_entry(
     assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
         "Panel 'nav': could not start refreshing its stale entry."
     ]
-    assert not cache_module._refreshing
+    assert not refresh_module.refreshing
 
 
 @pytest.mark.parametrize("view_kind", ["sync", "async"])
@@ -1544,3 +1550,185 @@ def test_a_render_stopped_by_system_exit_lets_go_of_its_lock(
 
     assert slots(page(page_layout))["panel"] == "<p>still here</p>"
     assert time.perf_counter() - started < 1  # not the 10 s the lock would have lasted
+
+
+# -- reading a page's entries at once (prefetch) ----------------------------------------------------
+
+
+def _page_caches(page_layout: Any, request: HttpRequest | None = None) -> list[Any]:
+    """One PanelCache per cached panel, each with its own panel request, as Page makes them."""
+    from dj_layouts.queues import QueueCollector
+
+    made = []
+    for panel in page_layout.get_panels().values():
+        panel_request = get() if request is None else request
+        panel_request.layout_queues = QueueCollector.for_layout(page_layout)
+        made.append(cache_module.PanelCache.for_panel(panel, page_layout, panel_request))
+    return made
+
+
+def _count_get_many(monkeypatch: pytest.MonkeyPatch, alias: str = "default") -> list[list[str]]:
+    backend_cache = caches[alias]
+    calls: list[list[str]] = []
+    get_many, aget_many = backend_cache.get_many, backend_cache.aget_many
+
+    def counting(keys: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(list(keys))
+        return get_many(keys, *args, **kwargs)
+
+    async def acounting(keys: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(list(keys))
+        return await aget_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(backend_cache, "get_many", counting)
+    monkeypatch.setattr(backend_cache, "aget_many", acounting)
+    return calls
+
+
+def test_prefetch_reads_a_page_of_hits_with_one_get_many(
+    backend: str, make_layout: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panels = {f"p{i}": Panel(nav, cache=cache.sitewide(60)) for i in range(5)}
+    page_layout = make_layout(**panels)
+    page(page_layout)  # fills the cache
+    calls = _count_get_many(monkeypatch)
+    panel_caches = _page_caches(page_layout)
+
+    cache_module.PanelCache.prefetch([*panel_caches, None])
+    html = [panel_cache.probe() for panel_cache in panel_caches]
+
+    assert len(calls) == 1  # one round trip for the page, not one per panel
+    assert sorted(html) == [f"<nav>nav {i}</nav>" for i in range(1, 6)]
+    assert all(c.queues.dump() for c in panel_caches)  # each hit replayed its script
+    assert renders["nav"] == 5
+
+
+def test_a_prefetched_hit_needs_no_read_of_its_own_when_rendered(
+    backend: str, make_layout: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(60)))
+    page(page_layout)
+    calls = _count_get_many(monkeypatch)
+    [panel_cache] = _page_caches(page_layout)
+
+    cache_module.PanelCache.prefetch([panel_cache])
+
+    assert panel_cache.render() == "<nav>nav 1</nav>"
+    assert len(calls) == 1
+    assert renders["nav"] == 1
+
+
+def test_a_prefetched_miss_renders_and_stores_the_entry(
+    backend: str, make_layout: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(60)))
+    [panel_cache] = _page_caches(page_layout)
+
+    cache_module.PanelCache.prefetch([panel_cache])
+
+    assert panel_cache.probe() is None
+    assert panel_cache.render() == "<nav>nav 1</nav>"
+    [again] = _page_caches(page_layout)
+    cache_module.PanelCache.prefetch([again])
+    assert again.probe() == "<nav>nav 1</nav>"
+    assert renders["nav"] == 1
+
+
+def test_a_prefetched_stale_hit_is_served_and_refreshed(backend: str, make_layout: Any) -> None:
+    page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(timeout=0, stale_ttl=60)))
+    page(page_layout)
+    [panel_cache] = _page_caches(page_layout)
+
+    cache_module.PanelCache.prefetch([panel_cache])
+
+    assert panel_cache.probe() == "<nav>nav 1</nav>"
+    drain_background()
+    assert renders["nav"] == 2
+
+
+@pytest.mark.parametrize("view_kind", ["sync", "async"])
+def test_prefetch_leaves_a_failing_backend_to_each_panel(
+    settings: Any, make_layout: Any, caplog: pytest.LogCaptureFixture, view_kind: str
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{port}/0")
+    page_layout = make_layout(nav=Panel(nav, cache=cache.sitewide(60)))
+    [panel_cache] = _page_caches(page_layout)
+
+    if view_kind == "sync":
+        cache_module.PanelCache.prefetch([panel_cache])  # raises nothing, logs nothing
+    else:
+        asyncio.run(cache_module.PanelCache.aprefetch([panel_cache]))
+    assert caplog.records == []
+    assert panel_cache.probe() is None
+    assert panel_cache.render() == "<nav>nav 1</nav>"
+    caches.close_all()
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "Panel 'nav': the cache 'default' failed"
+    ]
+
+
+async def test_aprefetch_reads_every_backend_once_and_loads_the_user_off_the_loop(
+    backend: str, make_layout: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page_layout = make_layout(
+        nav=Panel(nav, cache=cache.sitewide(60)),
+        who=Panel(who, cache=cache.per_user(60)),
+        other=Panel(other_nav, cache=cache.sitewide(60, backend="other")),
+    )
+    await apage(page_layout, get("/", user(3)))
+    calls = _count_get_many(monkeypatch)
+    other_calls = _count_get_many(monkeypatch, "other")
+    loaded_on: list[Any] = []
+
+    def lazy_user() -> Any:
+        loaded_on.append(threading.current_thread())
+        return user(3)
+
+    panel_caches = _page_caches(page_layout, get("/", SimpleLazyObject(lazy_user)))
+    await cache_module.PanelCache.aprefetch(panel_caches)
+    html = [panel_cache.probe() for panel_cache in panel_caches]
+
+    assert sorted(html) == ["<nav>nav 1</nav>", "<nav>other 1</nav>", "<p>3 / 1</p>"]
+    assert (len(calls), len(other_calls)) == (1, 1)  # one read per backend
+    assert loaded_on and threading.current_thread() not in loaded_on
+
+
+def _broken_key(request: HttpRequest) -> str:
+    raise LookupError("no tenant")
+
+
+@pytest.mark.parametrize("view_kind", ["sync", "async"])
+def test_prefetch_leaves_a_key_that_cannot_be_made_to_its_panel(
+    backend: str, make_layout: Any, view_kind: str
+) -> None:
+    page_layout = make_layout(
+        nav=Panel(nav, cache=cache.sitewide(60)),
+        tenant=Panel(other_nav, cache=cache.custom(_broken_key, 60)),
+    )
+    page(page_layout)
+    panel_caches = _page_caches(page_layout)
+
+    if view_kind == "sync":
+        cache_module.PanelCache.prefetch(panel_caches)
+    else:
+        asyncio.run(cache_module.PanelCache.aprefetch(panel_caches))
+
+    assert panel_caches[0].probe() == "<nav>nav 1</nav>"
+    with pytest.raises(LookupError) as excinfo:
+        panel_caches[1].render()
+    assert excinfo.value.args == ("no tenant",)
+
+
+def test_a_panel_without_a_cache_has_no_panel_cache(make_layout: Any, settings: Any) -> None:
+    page_layout = make_layout(nav=Panel(nav), cached=Panel(nav, cache=cache.sitewide(60)))
+    made = dict(zip(page_layout.get_panels(), _page_caches(page_layout), strict=True))
+    settings.DJ_LAYOUTS = {"CACHE_ENABLED": False}
+
+    assert made["nav"] is None
+    assert made["cached"] is not None
+    assert _page_caches(page_layout) == [None, None]

@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
 from dj_layouts import Panel, layout
-from dj_layouts import cache as cache_module
+from tests._background import drain_background
 from tests.docs.pages import (
     Block,
     DocProject,
@@ -54,7 +54,7 @@ def project(tmp_path: Any, settings: Any) -> Iterator[DocProject]:
     settings.CACHES = {"default": {"BACKEND": LOCMEM, "LOCATION": uuid.uuid4().hex}}
     with DocProject(tmp_path, PAGE) as doc_project:
         yield doc_project
-    cache_module._drain_background()
+    drain_background()
     caches["default"].clear()
 
 
@@ -195,7 +195,7 @@ def test_refresh_func_refreshes_the_weather_in_the_background(
         return _render(layout_class).split("<footer>")[1].split("</footer>")[0]
 
     assert [weather(weather_layout) for _ in range(2)] == ["<p>Cloudy</p>"] * 2  # fresh
-    cache_module._drain_background()
+    drain_background()
     assert weather(weather_layout) == "<p>Cloudy</p>"
 
     # The same panel a minute later, when its entry is stale: timeout 0.
@@ -210,7 +210,7 @@ def test_refresh_func_refreshes_the_weather_in_the_background(
     caches["default"].clear()
     assert weather(stale) == "<p>Cloudy</p>"  # a miss renders the view
     assert weather(stale) == "<p>Cloudy</p>"  # stale: served, and refreshed
-    cache_module._drain_background()
+    drain_background()
     namespace["FORECAST"]["today"] = "Rain"
     assert weather(stale) == "<p>Sunny</p>"  # what ready_forecast() returned
 

@@ -22,6 +22,7 @@ from dj_layouts.executors.builtin import (
     ThreadedExecutor,
     coerce_executor,
 )
+from dj_layouts.executors.flight import Flight, FlightBoard
 from dj_layouts.executors.pools import (
     agather,
     apoll,
@@ -38,6 +39,8 @@ from dj_layouts.executors.pools import (
 
 __all__ = [
     "AsyncPanelRun",
+    "Flight",
+    "FlightBoard",
     "GatherExecutor",
     "PanelExecutor",
     "PanelJob",
