@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, QueryDict
 
+from dj_layouts.cache import PanelCache
 from dj_layouts.context import FrozenLayoutContext
 from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
 from dj_layouts.executors import PanelJob, PanelOutcome
@@ -22,7 +23,6 @@ from dj_layouts.queues import QueueCollector
 from dj_layouts.requests import CsrfSeed, make_panel_request
 
 if TYPE_CHECKING:
-    from dj_layouts.cache import PanelCache
     from dj_layouts.layout import Layout
     from dj_layouts.panels import Panel
 
@@ -165,7 +165,5 @@ class JobFactory:
         )
         cache = None
         if panel.cache is not None:
-            from dj_layouts.cache import PanelCache  # the cache imports panels: load late
-
             cache = PanelCache.for_panel(panel, self.layout_class, panel_request)
         return PanelTask(index, panel, panel_request, queues, cache)

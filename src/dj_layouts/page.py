@@ -29,6 +29,7 @@ from django.http.response import HttpResponseBase
 
 from dj_layouts import detection, timing
 from dj_layouts.assembly import Assembler, render_response
+from dj_layouts.cache import PanelCache
 from dj_layouts.context import LayoutContext
 from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
 from dj_layouts.jobs import JobFactory
@@ -188,10 +189,20 @@ class Page:
         if extra and isinstance(context, dict):
             context.update(extra)
 
-    def _jobs(self, eager: bool | None) -> list[PanelJob]:
+    def _jobs(self, eager: bool | None) -> tuple[list[PanelJob], list[PanelCache]]:
+        """The jobs of the panels asked for, and the caches to read before they run."""
         assert self.factory is not None
         indexed = [(i, p) for i, p in enumerate(self.panels) if eager is None or p.eager is eager]
-        return self.factory.jobs(indexed, get_layout_context(self.request))[1] if indexed else []
+        if not indexed:
+            return [], []
+        tasks, jobs = self.factory.jobs(indexed, get_layout_context(self.request))
+        return jobs, [task.cache for task in tasks if task.cache is not None]
+
+    def _prefetch(self, caches: list[PanelCache]) -> Call:
+        """One read of the page's cached panels per backend (``get_many``), before they run."""
+        if self.is_async:
+            return Call(PanelCache.aprefetch, (caches,))
+        return Call(PanelCache.prefetch, (caches,))
 
     def _concurrent_eager(self) -> bool:
         return self.executor.concurrent and not (self.state and self.state.is_partial)
@@ -217,7 +228,9 @@ class Page:
 
         eager_jobs: list[PanelJob] = []
         if self._concurrent_eager() and any(panel.eager for panel in self.panels):
-            eager_jobs = self._jobs(eager=True)
+            eager_jobs, caches = self._jobs(eager=True)
+            if caches:
+                yield self._prefetch(caches)
             if len(eager_jobs) > 1:
                 yield Call(resolve_shared, (self.request,))
             yield Start(eager_jobs)
@@ -239,7 +252,9 @@ class Page:
                 yield Call(render_response, (partial,))
             return partial
 
-        jobs = self._jobs(eager=False if eager_jobs else None)
+        jobs, caches = self._jobs(eager=False if eager_jobs else None)
+        if caches:
+            yield self._prefetch(caches)
         if getattr(response, "is_rendered", True) is False or (
             self.executor.concurrent and len(jobs) > 1
         ):
