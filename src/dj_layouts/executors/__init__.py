@@ -15,6 +15,7 @@ from dj_layouts.executors.base import (
     PanelRun,
     in_definition_order,
 )
+from dj_layouts.executors.breaker import reset_circuits
 from dj_layouts.executors.builtin import (
     GatherExecutor,
     SequentialExecutor,
@@ -23,6 +24,7 @@ from dj_layouts.executors.builtin import (
     coerce_executor,
 )
 from dj_layouts.executors.pools import (
+    ExecutorStats,
     agather,
     apoll,
     arun_io,
@@ -33,19 +35,24 @@ from dj_layouts.executors.pools import (
     refresh_pool,
     run_in_worker,
     shared_pool,
+    stats,
     submit_background,
 )
+from dj_layouts.executors.workers import PoolExhausted, WorkerPool
 
 __all__ = [
     "AsyncPanelRun",
+    "ExecutorStats",
     "GatherExecutor",
     "PanelExecutor",
     "PanelJob",
     "PanelOutcome",
     "PanelRun",
+    "PoolExhausted",
     "SequentialExecutor",
     "TaskStream",
     "ThreadedExecutor",
+    "WorkerPool",
     "agather",
     "apoll",
     "arun_io",
@@ -56,7 +63,9 @@ __all__ = [
     "panel_pool",
     "poll",
     "refresh_pool",
+    "reset_circuits",
     "run_in_worker",
     "shared_pool",
+    "stats",
     "submit_background",
 ]
