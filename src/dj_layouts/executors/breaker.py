@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from dj_layouts.conf import get_settings
 
-logger = logging.getLogger("dj_layouts")
+logger = logging.getLogger("dj_layouts.executors")
 
 
 @dataclass

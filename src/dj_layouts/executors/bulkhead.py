@@ -21,7 +21,7 @@ from dj_layouts.executors.breaker import BREAKERS
 from dj_layouts.executors.pools import run_in_worker
 from dj_layouts.executors.workers import PoolExhausted, WorkerPool
 
-logger = logging.getLogger("dj_layouts")
+logger = logging.getLogger("dj_layouts.executors")
 
 
 def refused(job: PanelJob) -> PanelOutcome | None:

@@ -109,7 +109,9 @@ class ExecutorStats:
     abandoned_now: int
     #: Threads given up on since the process started.
     abandoned_total: int
-    #: The most extra threads started in place of abandoned ones (``MAX_ABANDONED_THREADS``).
+    #: Extra threads started in place of abandoned ones, now.
+    replacement_threads: int
+    #: The most such threads at once (``MAX_ABANDONED_THREADS``).
     max_abandoned: int
     #: Sources (``PanelJob.key``) whose circuit breaker is open now.
     open_circuits: tuple[str, ...]
@@ -126,6 +128,7 @@ def stats() -> ExecutorStats:
     return ExecutorStats(
         abandoned_now=ABANDONED.now,
         abandoned_total=ABANDONED.total,
+        replacement_threads=ABANDONED.granted,
         max_abandoned=get_settings().MAX_ABANDONED_THREADS,
         open_circuits=BREAKERS.open_sources(),
         circuits_opened_total=BREAKERS.opened_total,

@@ -31,7 +31,7 @@ from dj_layouts.conf import get_settings
 
 T = TypeVar("T")
 
-logger = logging.getLogger("dj_layouts")
+logger = logging.getLogger("dj_layouts.executors")
 
 
 class PoolExhausted(RuntimeError):
@@ -128,11 +128,11 @@ class WorkerPool(Executor):
                 raise RuntimeError("cannot schedule new futures after shutdown")
             if self._stuck >= self.max_workers:
                 raise PoolExhausted(
-                    f"All {self.max_workers} threads of the {self.name} pool run panels "
-                    "that timed out and have not returned, and "
-                    f"DJ_LAYOUTS['MAX_ABANDONED_THREADS'] ({ABANDONED.granted}) extra threads "
-                    "are already given up in this process. Fix the upstream they wait on, "
-                    "or raise MAX_ABANDONED_THREADS."
+                    f"every thread of the {self.name} pool ({self.max_workers}) runs a panel "
+                    "that timed out and has not returned, and "
+                    f"DJ_LAYOUTS['MAX_ABANDONED_THREADS'] ({get_settings().MAX_ABANDONED_THREADS}) "
+                    "threads were already started in place of such threads. Fix the upstream "
+                    "those panels wait on, or raise MAX_ABANDONED_THREADS."
                 )
             self._queue.append(_Work(future, fn, args, kwargs, deadline))
             self._start_threads()
