@@ -25,7 +25,7 @@ from dj_layouts import (
     layout,
 )
 from dj_layouts.errors import PanelError
-from dj_layouts.executors import PanelJob, PanelOutcome
+from dj_layouts.executors import ExecutorStats, PanelJob, PanelOutcome
 from tests._slots import make_layout, sections
 from tests.docs_helpers import (
     DocProject,
@@ -65,6 +65,7 @@ def test_every_python_sample_is_covered_here():
         (ASYNC, "def test_dashboard(client):  # a TestCase method works the same way"),
         (EXECUTORS, "class ReportLayout(Layout):"),
         (EXECUTORS, "shared = ThreadedExecutor(max_workers=16)"),
+        (EXECUTORS, "figures = stats()"),
         (EXECUTORS, "class LimitedExecutor(PanelExecutor):"),
         (EXECUTORS, "class PartnerLayout(Layout):"),
     ]
@@ -234,6 +235,12 @@ def test_executor_classes_and_shared_instances(executors_project):
     assert isinstance(shop._executor, GatherExecutor)
     assert blog._executor is wiki._executor is namespace["shared"]
     assert namespace["shared"].max_workers == 16
+
+
+def test_the_stats_sample_reads_the_figures(executors_project):
+    figures = executors_project.namespace["figures"]
+    assert isinstance(figures, ExecutorStats)
+    assert figures.max_abandoned == 64
 
 
 def test_the_error_messages_on_the_page_are_the_real_ones():
