@@ -88,9 +88,9 @@ def error_of(outcome: PanelOutcome) -> BaseException:
     return outcome.error.exception
 
 
-def wait_until_released(before: int) -> None:
+def wait_until_released(before: int, seconds: float = 5) -> None:
     """Hung threads of a test were released: wait until they are no longer counted."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + seconds
     while stats().abandoned_now > before and time.monotonic() < deadline:
         time.sleep(0.01)
     assert stats().abandoned_now <= before
@@ -154,10 +154,10 @@ async def test_abandoned_threads_are_replaced_so_fresh_panels_still_run(make, se
 
 
 def test_beyond_the_cap_a_stuck_pool_fails_sync_panels_fast(settings, release):
-    cap = stats().replacement_threads + 1  # one replacement thread left, whatever else runs
+    wait_until_released(0, seconds=15)  # threads other tests gave up on have returned
     settings.DJ_LAYOUTS = {
         "SYNC_PANEL_WORKERS": 1,
-        "MAX_ABANDONED_THREADS": cap,
+        "MAX_ABANDONED_THREADS": 1,
         "CIRCUIT_BREAKER_FAILURES": None,
     }
     executor = SequentialExecutor()
@@ -172,12 +172,12 @@ def test_beyond_the_cap_a_stuck_pool_fails_sync_panels_fast(settings, release):
     assert isinstance(error, PanelTimeout)
     assert error.args == (
         "Panel 'third' was not run: every thread of the panel pool (1) runs a panel that "
-        f"timed out and has not returned, and DJ_LAYOUTS['MAX_ABANDONED_THREADS'] ({cap}) "
+        "timed out and has not returned, and DJ_LAYOUTS['MAX_ABANDONED_THREADS'] (1) "
         "threads were already started in place of such threads. Fix the upstream those "
         "panels wait on, or raise MAX_ABANDONED_THREADS.",
     )
     release.set()
-    wait_until_released(0 if cap == 1 else stats().abandoned_now - 2)
+    wait_until_released(0)
     assert run_one(executor, job("fourth", key="src.third", timeout=3)).html == "<fourth>"
 
 
@@ -203,6 +203,8 @@ def test_shutdown_does_not_wait_for_abandoned_threads():
     while not stuck.running():
         time.sleep(0.01)
     assert pool.abandon(stuck) is not None
+    assert pool.abandon(stuck) is None  # counted once
+    assert pool.abandoned == 1
     started = time.perf_counter()
     pool.shutdown(wait=True)
     assert done.done()
@@ -387,12 +389,15 @@ def test_hung_pages_never_hold_up_other_pages_under_uvicorn():
             hung_results = [future.result(10) for future in hung]
     finally:
         stop(process)
+    # Normal time: the panel pool's threads are all stuck until the hung panels' 0.5 s
+    # timeout; then they are replaced. Before bulkheads, this page waited for the 10 s hang.
+    # The margins are wide for a loaded machine.
     assert "<p>fast</p>" in fast_html
-    assert fast_time < 1.5
+    assert fast_time < 3
     assert cached_html.count("<p>cached</p>") == 3
-    assert cached_time < 1.5
+    assert cached_time < 3
     for elapsed, html in hung_results:
-        assert elapsed < 3
+        assert elapsed < 5
         assert html.count('class="dj-layouts-panel-error"') == 5
 
 
