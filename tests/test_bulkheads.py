@@ -6,6 +6,7 @@ run tests/bulkapp under a real uvicorn.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -21,7 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 
 from dj_layouts import (
     GatherExecutor,
@@ -38,6 +39,7 @@ from dj_layouts.executors import (
     PanelOutcome,
     WorkerPool,
     panel_pool,
+    reset_circuits,
     stats,
 )
 
@@ -49,25 +51,32 @@ def job(
     name: str,
     *,
     key: str,
+    index: int = 0,
     timeout: float | None = 0.1,
     wait: threading.Event | None = None,
     is_async: bool = False,
+    started: threading.Event | None = None,
 ) -> PanelJob:
-    """A job that answers ``<name>`` at once, or after ``wait`` is set (at most 10 s)."""
+    """A job that answers ``<name>`` at once, or after ``wait`` is set (at most 10 s).
+
+    ``started`` is set when it starts.
+    """
 
     def run() -> PanelOutcome:
+        if started is not None:
+            started.set()
         if wait is not None:
             wait.wait(10)
-        return PanelOutcome(0, name, html=f"<{name}>")
+        return PanelOutcome(index, name, html=f"<{name}>")
 
     async def arun() -> PanelOutcome:
         return await sync_to_async(run, thread_sensitive=False)()
 
     def failed(exc: BaseException) -> PanelOutcome:
-        return PanelOutcome(0, name, error=PanelError(name, None, exc))
+        return PanelOutcome(index, name, error=PanelError(name, None, exc))
 
     return PanelJob(
-        index=0,
+        index=index,
         name=name,
         key=key,
         is_async=is_async,
@@ -153,7 +162,8 @@ async def test_abandoned_threads_are_replaced_so_fresh_panels_still_run(make, se
     assert time.perf_counter() - started < 1
 
 
-def test_beyond_the_cap_a_stuck_pool_fails_sync_panels_fast(settings, release):
+@pytest.mark.parametrize("on_loop", [False, True])
+def test_beyond_the_cap_a_stuck_pool_fails_sync_panels_fast(on_loop, settings, release):
     wait_until_released(0, seconds=15)  # threads other tests gave up on have returned
     settings.DJ_LAYOUTS = {
         "SYNC_PANEL_WORKERS": 1,
@@ -165,7 +175,11 @@ def test_beyond_the_cap_a_stuck_pool_fails_sync_panels_fast(settings, release):
     run_one(executor, job("second", key="src.second", wait=release))  # beyond the cap
 
     started = time.perf_counter()
-    outcome = run_one(executor, job("third", key="src.third", timeout=3))
+    third = job("third", key="src.third", timeout=3)
+    if on_loop:
+        [outcome] = async_to_sync(GatherExecutor().arun)([third])
+    else:
+        outcome = run_one(executor, third)
     assert time.perf_counter() - started < 0.5
     error = error_of(outcome)
     assert isinstance(error, PanelThreadsExhausted)
@@ -183,16 +197,63 @@ def test_beyond_the_cap_a_stuck_pool_fails_sync_panels_fast(settings, release):
 
 def test_a_queued_job_past_its_deadline_never_starts():
     pool = WorkerPool(1, name="test")
+    assert repr(pool) == "<WorkerPool test max_workers=1>"
     busy = threading.Event()
     blocker = pool.submit(busy.wait, 5)
     ran: list[int] = []
     late = pool.submit_until(time.monotonic() + 0.1, ran.append, 1)
+    dropped = pool.submit(ran.append, 2)
+    assert dropped.cancel()  # its caller gave up on it
     time.sleep(0.3)
     busy.set()
     blocker.result(5)
     pool.shutdown(wait=True)
     assert late.cancelled()
     assert ran == []
+
+
+def test_shutdown_can_cancel_what_is_queued():
+    pool = WorkerPool(1, name="test")
+    busy = threading.Event()
+    blocker = pool.submit(busy.wait, 5)
+    while not blocker.running():
+        time.sleep(0.01)
+    queued = pool.submit(print, "never")
+    pool.shutdown(wait=False, cancel_futures=True)
+    busy.set()
+    assert blocker.result(5) is True
+    assert queued.cancelled()
+
+
+async def test_a_sync_panel_still_queued_at_its_timeout_is_not_counted(settings, release):
+    settings.DJ_LAYOUTS = {"SYNC_PANEL_WORKERS": 1, "MAX_ABANDONED_THREADS": 1}
+    await sync_to_async(wait_until_released, thread_sensitive=False)(0, 15)
+    before = stats()
+    ran = threading.Event()
+    queued = job("queued", key="src.queued", index=1, wait=release, started=ran)
+    outcomes = await GatherExecutor().arun([job("hung", key="src.hung", wait=release), queued])
+    assert [type(error_of(outcome)) for outcome in outcomes] == [PanelTimeout, PanelTimeout]
+    assert stats().abandoned_total == before.abandoned_total + 1  # only the running one
+    release.set()
+    await sync_to_async(wait_until_released, thread_sensitive=False)(0)
+    assert not ran.is_set()
+
+
+async def test_a_cancelled_page_gives_its_sync_panel_threads_up(release, caplog):
+    before = stats()
+    task = asyncio.ensure_future(
+        GatherExecutor().arun([job("endless", key="src.endless", timeout=None, wait=release)])
+    )
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert stats().abandoned_now == before.abandoned_now + 1
+    assert warnings_of(caplog) == [
+        "Gave up on panel 'endless' (source 'src.endless') when its page was cancelled; its "
+        "thread keeps running. Threads given up in this process and still running: "
+        f"{before.abandoned_now + 1}."
+    ]
 
 
 def test_shutdown_does_not_wait_for_abandoned_threads():
@@ -212,6 +273,13 @@ def test_shutdown_does_not_wait_for_abandoned_threads():
     hang.set()
     with pytest.raises(RuntimeError, match="cannot schedule new futures after shutdown"):
         pool.submit(print)
+
+
+def test_an_exception_in_pool_work_is_the_future_s():
+    pool = WorkerPool(1, name="test")
+    with pytest.raises(ValueError, match="invalid literal"):
+        pool.submit(int, "x").result(5)
+    pool.shutdown()
 
 
 def test_abandon_is_none_for_work_that_is_not_running():
@@ -280,6 +348,30 @@ async def test_async_panels_that_keep_timing_out_open_the_circuit_too(settings, 
         await GatherExecutor().arun([job("api", key="src.api", wait=release, is_async=True)])
     [outcome] = await GatherExecutor().arun([job("api", key="src.api", is_async=True)])
     assert isinstance(error_of(outcome), PanelCircuitOpen)
+
+
+def test_one_trial_at_a_time_while_half_open(settings, release):
+    settings.DJ_LAYOUTS = BREAKER
+    executor = ThreadedExecutor(max_workers=4)
+    for _ in range(2):
+        run_one(executor, job("feed", key="src.half", wait=release))
+    time.sleep(0.35)
+    trial, second = executor.run(
+        [job("feed", key="src.half", wait=release), job("again", key="src.half", index=1)]
+    )
+    assert type(error_of(trial)) is PanelTimeout  # let through, and timed out
+    assert isinstance(error_of(second), PanelCircuitOpen)  # refused while the trial ran
+
+
+def test_reset_circuits_closes_one_source_or_all(settings, release):
+    settings.DJ_LAYOUTS = {**BREAKER, "CIRCUIT_BREAKER_FAILURES": 1}
+    for key in ("src.one", "src.two"):
+        run_one(SequentialExecutor(), job("feed", key=key, wait=release))
+    assert stats().open_circuits == ("src.one", "src.two")
+    reset_circuits("src.one")
+    assert stats().open_circuits == ("src.two",)
+    reset_circuits()
+    assert stats().open_circuits == ()
 
 
 def test_a_trial_that_times_out_opens_the_circuit_again(settings, release):
