@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 
-from dj_layouts import Layout, Panel, async_layout, layout
+from dj_layouts import Layout, Panel, ThreadedExecutor, async_layout, layout
 
 CONTENT = {"heading": "Hello"}
 TITLE = "Bench"
@@ -155,3 +155,21 @@ async def server_plain_page(request: HttpRequest) -> HttpResponse:
     """The server benchmark's baseline: a plain async Django view that waits once."""
     await asyncio.sleep(SERVER_PANEL_SECONDS)
     return HttpResponse("<p>slept</p>")
+
+
+# -- the load scenario (bench/bench_load.py) ----------------------------------------------------
+#: Sync panels (in the panel pool, or ThreadedExecutor's under WSGI), an async panel and
+#: literal HTML, each with a timeout far above what it takes.
+def load_panels() -> dict[str, Panel]:
+    return {
+        "p0": Panel(sleeping_sync_panel(0.002), timeout=5),
+        "p1": Panel(sleeping_sync_panel(0.002), timeout=5),
+        "p2": Panel(sleeping_async_panel(0.002), timeout=5),
+        "p3": Panel(_trivial("<p>literal</p>", is_async=False)),
+    }
+
+
+load_async_page = async_page(make_layout("LoadAsyncLayout", load_panels()))
+load_sync_page = sync_page(
+    make_layout("LoadSyncLayout", load_panels(), executor=ThreadedExecutor(max_workers=16))
+)

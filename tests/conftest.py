@@ -10,9 +10,18 @@ import pytest
 
 from dj_layouts import Layout, ScriptQueue, StyleQueue
 from dj_layouts import views as views_module
+from dj_layouts.executors import reset_circuits
 
 # `dj_layouts.layout` is also the name of the decorator the package exports.
 layout_module = importlib.import_module("dj_layouts.layout")
+
+
+@pytest.fixture(autouse=True)
+def _closed_circuits() -> Iterator[None]:
+    """Circuit breakers are process-wide: a test's timeouts must not open another's circuit."""
+    reset_circuits()
+    yield
+    reset_circuits()
 
 
 @pytest.fixture

@@ -43,6 +43,12 @@ def test_spec_keys_and_their_defaults():
         conf.HTMX_COOKIE_DOMAIN,
     ) == (None, True, "default", (), False, False, "#panel-content", "dj_layout_current", None)
     assert conf.detectors == ()
+    assert (
+        conf.MAX_ABANDONED_THREADS,
+        conf.CIRCUIT_BREAKER_FAILURES,
+        conf.CIRCUIT_BREAKER_WINDOW,
+        conf.CIRCUIT_BREAKER_COOLDOWN,
+    ) == (64, 5, 60, 30)
     for key, default in DEFAULTS.items():
         value = getattr(conf, key)
         assert value == (tuple(default) if isinstance(default, list) else default), key
@@ -121,6 +127,17 @@ def test_an_unknown_key_is_improperly_configured_naming_it():
         ("SYNC_PANEL_WORKERS", 0, "None or a positive int"),
         ("SYNC_PANEL_WORKERS", True, "None or a positive int"),
         ("SYNC_PANEL_WORKERS", 2.5, "None or a positive int"),
+        ("CACHE_IO_WORKERS", 0, "a positive int"),
+        ("REFRESH_WORKERS", None, "a positive int"),
+        ("MAX_ABANDONED_THREADS", 0, "a positive int"),
+        ("MAX_ABANDONED_THREADS", None, "a positive int"),
+        ("MAX_ABANDONED_THREADS", 1.5, "a positive int"),
+        ("CIRCUIT_BREAKER_FAILURES", 0, "None or a positive int"),
+        ("CIRCUIT_BREAKER_FAILURES", False, "None or a positive int"),
+        ("CIRCUIT_BREAKER_WINDOW", 0, "a positive number of seconds"),
+        ("CIRCUIT_BREAKER_WINDOW", None, "a positive number of seconds"),
+        ("CIRCUIT_BREAKER_COOLDOWN", -1, "a positive number of seconds"),
+        ("CIRCUIT_BREAKER_COOLDOWN", "30", "a positive number of seconds"),
     ],
 )
 def test_a_wrong_type_is_improperly_configured_naming_the_key(key, value, expected):

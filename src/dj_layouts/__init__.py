@@ -5,7 +5,14 @@ from __future__ import annotations
 from dj_layouts import cache
 from dj_layouts.context import FrozenLayoutContext, LayoutContext
 from dj_layouts.decorators import async_layout, layout, panel_only
-from dj_layouts.errors import PanelError, PanelRenderError, PanelResponseError, PanelTimeout
+from dj_layouts.errors import (
+    PanelCircuitOpen,
+    PanelError,
+    PanelRenderError,
+    PanelResponseError,
+    PanelThreadsExhausted,
+    PanelTimeout,
+)
 from dj_layouts.executors import (
     GatherExecutor,
     PanelExecutor,
@@ -50,11 +57,13 @@ __all__ = [
     "LayoutMixin",
     "LayoutState",
     "Panel",
+    "PanelCircuitOpen",
     "PanelError",
     "PanelExecutor",
     "PanelOnlyMixin",
     "PanelRenderError",
     "PanelResponseError",
+    "PanelThreadsExhausted",
     "PanelTimeout",
     "RenderQueue",
     "ScriptQueue",

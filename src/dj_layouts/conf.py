@@ -112,6 +112,10 @@ _SPEC: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "SYNC_PANEL_WORKERS": (None, _optional_positive_int, "None or a positive int"),
     "CACHE_IO_WORKERS": (8, _positive_int, "a positive int"),
     "REFRESH_WORKERS": (4, _positive_int, "a positive int"),
+    "MAX_ABANDONED_THREADS": (64, _positive_int, "a positive int"),
+    "CIRCUIT_BREAKER_FAILURES": (5, _optional_positive_int, "None or a positive int"),
+    "CIRCUIT_BREAKER_WINDOW": (60, _positive_number, "a positive number of seconds"),
+    "CIRCUIT_BREAKER_COOLDOWN": (30, _positive_number, "a positive number of seconds"),
     "SERVER_TIMING": (False, _optional_bool, "None (follow DEBUG), True or False"),
 }
 
@@ -174,6 +178,10 @@ class LayoutSettings:
     SYNC_PANEL_WORKERS: int | None
     CACHE_IO_WORKERS: int
     REFRESH_WORKERS: int
+    MAX_ABANDONED_THREADS: int
+    CIRCUIT_BREAKER_FAILURES: int | None
+    CIRCUIT_BREAKER_WINDOW: float
+    CIRCUIT_BREAKER_COOLDOWN: float
     SERVER_TIMING: bool | None
     detectors: tuple[Detector, ...] = field(default=())
 

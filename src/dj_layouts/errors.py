@@ -48,3 +48,28 @@ class PanelResponseError(Exception):
     def __init__(self, message: str, status_code: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+class PanelCircuitOpen(PanelTimeout):
+    """A panel was not run: its source kept timing out and its circuit breaker is open."""
+
+    def __init__(self, panel_name: str, timeout: float, *, key: str, retry_in: float) -> None:
+        TimeoutError.__init__(
+            self,
+            f"Panel {panel_name!r} was not run: its source {key!r} kept timing out, so its "
+            f"circuit breaker is open for another {retry_in:.1f} s. Fix the upstream it "
+            "waits on, or tune DJ_LAYOUTS['CIRCUIT_BREAKER_FAILURES'].",
+        )
+        self.panel_name = panel_name
+        self.timeout = timeout
+        self.key = key
+        self.retry_in = retry_in
+
+
+class PanelThreadsExhausted(PanelTimeout):
+    """A sync panel was not run: every thread that could run it is stuck in a hung panel."""
+
+    def __init__(self, panel_name: str, timeout: float, reason: str) -> None:
+        TimeoutError.__init__(self, f"Panel {panel_name!r} was not run: {reason}")
+        self.panel_name = panel_name
+        self.timeout = timeout

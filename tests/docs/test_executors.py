@@ -67,6 +67,14 @@ def test_executor_classes_and_shared_instances(executors_project):
     assert namespace["shared"].max_workers == 16
 
 
+def test_the_stats_sample_reads_the_figures(executors_project):
+    from dj_layouts.executors import ExecutorStats
+
+    figures = executors_project.namespace["figures"]
+    assert isinstance(figures, ExecutorStats)
+    assert figures.max_abandoned == 64
+
+
 def test_the_error_messages_on_the_page_are_the_real_ones():
     page = "\n".join(block.code for block in code_blocks(EXECUTORS) if block.lang == "text")
     with pytest.raises(TypeError) as excinfo:

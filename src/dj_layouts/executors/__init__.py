@@ -15,6 +15,7 @@ from dj_layouts.executors.base import (
     PanelRun,
     in_definition_order,
 )
+from dj_layouts.executors.breaker import reset_circuits
 from dj_layouts.executors.builtin import (
     GatherExecutor,
     SequentialExecutor,
@@ -24,6 +25,7 @@ from dj_layouts.executors.builtin import (
 )
 from dj_layouts.executors.flight import Flight, FlightBoard
 from dj_layouts.executors.pools import (
+    ExecutorStats,
     agather,
     apoll,
     arun_io,
@@ -34,11 +36,14 @@ from dj_layouts.executors.pools import (
     refresh_pool,
     run_in_worker,
     shared_pool,
+    stats,
     submit_background,
 )
+from dj_layouts.executors.workers import PoolExhausted, WorkerPool
 
 __all__ = [
     "AsyncPanelRun",
+    "ExecutorStats",
     "Flight",
     "FlightBoard",
     "GatherExecutor",
@@ -46,9 +51,11 @@ __all__ = [
     "PanelJob",
     "PanelOutcome",
     "PanelRun",
+    "PoolExhausted",
     "SequentialExecutor",
     "TaskStream",
     "ThreadedExecutor",
+    "WorkerPool",
     "agather",
     "apoll",
     "arun_io",
@@ -59,7 +66,9 @@ __all__ = [
     "panel_pool",
     "poll",
     "refresh_pool",
+    "reset_circuits",
     "run_in_worker",
     "shared_pool",
+    "stats",
     "submit_background",
 ]

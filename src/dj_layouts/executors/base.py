@@ -98,9 +98,12 @@ class PanelJob:
         """
         return self._probe() if self._probe is not None else None
 
-    def timed_out(self) -> PanelOutcome:
-        assert self.timeout is not None
-        return self._timed_out(PanelTimeout(self.name, self.timeout))
+    def timed_out(self, exc: PanelTimeout | None = None) -> PanelOutcome:
+        """The outcome of a job that did not answer in time (or, given ``exc``, was not run)."""
+        if exc is None:
+            assert self.timeout is not None
+            exc = PanelTimeout(self.name, self.timeout)
+        return self._timed_out(exc)
 
 
 def in_definition_order(outcomes: Iterable[PanelOutcome]) -> list[PanelOutcome]:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import inspect
+import os
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from asgiref.sync import sync_to_async
 
+from dj_layouts.executors import bulkhead
 from dj_layouts.executors.base import (
     AsyncPanelRun,
     PanelExecutor,
@@ -22,30 +22,13 @@ from dj_layouts.executors.base import (
     PanelOutcome,
     PanelRun,
 )
-from dj_layouts.executors.pools import panel_pool, run_in_worker
+from dj_layouts.executors.pools import panel_pool
+from dj_layouts.executors.workers import WorkerPool
 
 
 def _overridden(executor: PanelExecutor, name: str, owner: type) -> bool:
     """Whether a subclass replaced ``start``/``astart``: then its own is what runs."""
     return getattr(type(executor), name) is not getattr(owner, name)
-
-
-def _wait_in_pool(pool: ThreadPoolExecutor, job: PanelJob) -> PanelOutcome:
-    future = pool.submit(contextvars.copy_context().run, run_in_worker, job)
-    try:
-        return future.result(timeout=job.timeout)
-    except FutureTimeout:
-        future.cancel()  # still queued behind busy workers: never start it
-        return job.timed_out()
-
-
-async def _with_timeout(job: PanelJob, awaitable: Awaitable[PanelOutcome]) -> PanelOutcome:
-    if job.timeout is None:
-        return await awaitable
-    try:
-        return await asyncio.wait_for(awaitable, job.timeout)
-    except asyncio.TimeoutError:
-        return job.timed_out()
 
 
 class TaskStream(AsyncPanelRun):
@@ -121,7 +104,7 @@ class _SequentialRun(PanelRun):
         job = self.jobs.popleft()
         if job.timeout is None:
             return job.run()
-        return job.probe() or _wait_in_pool(panel_pool(), job)
+        return job.probe() or bulkhead.refused(job) or bulkhead.wait_in_pool(panel_pool(), job)
 
     def close(self) -> None:
         self.jobs.clear()
@@ -138,19 +121,15 @@ class _AsyncSequentialRun(AsyncPanelRun):
         if not self.jobs:
             raise StopAsyncIteration
         job = self.jobs.popleft()
-        outcome = job.probe()
+        outcome = job.probe() or bulkhead.refused(job)
         if outcome is not None:
             return outcome
         if job.is_async:
-            return await _with_timeout(job, job.arun())
+            return await bulkhead.with_timeout(job, job.arun())
         if job.timeout is not None:
             # An abandoned panel would hold the thread-sensitive thread, and the
             # layout template renders there next: the page would wait after all.
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(
-                panel_pool(), contextvars.copy_context().run, run_in_worker, job
-            )
-            return await _with_timeout(job, future)
+            return await bulkhead.await_in_pool(panel_pool(), job)
         return await sync_to_async(job.run)()
 
     async def aclose(self) -> None:
@@ -185,7 +164,7 @@ class SequentialExecutor(PanelExecutor):
 class _FutureRun(PanelRun):
     """Sync panels each in a pool thread; outcomes as their futures complete."""
 
-    def __init__(self, pool: ThreadPoolExecutor, jobs: Sequence[PanelJob]) -> None:
+    def __init__(self, pool: WorkerPool, jobs: Sequence[PanelJob]) -> None:
         self.pool = pool
         self.ready: list[PanelOutcome] = []
         # future -> (job, deadline)
@@ -195,13 +174,12 @@ class _FutureRun(PanelRun):
     def add(self, jobs: Sequence[PanelJob]) -> None:
         now = time.monotonic()
         for job in jobs:
-            outcome = job.probe()
-            if outcome is not None:
-                self.ready.append(outcome)
+            started = job.probe() or bulkhead.refused(job) or bulkhead.submit(self.pool, job)
+            if isinstance(started, PanelOutcome):
+                self.ready.append(started)
                 continue
-            future = self.pool.submit(contextvars.copy_context().run, run_in_worker, job)
             deadline = None if job.timeout is None else now + job.timeout
-            self.futures[future] = (job, deadline)
+            self.futures[started] = (job, deadline)
 
     def __next__(self) -> PanelOutcome:
         while not self.ready:
@@ -215,18 +193,18 @@ class _FutureRun(PanelRun):
         timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
         done, _ = wait(self.futures, timeout=timeout, return_when=FIRST_COMPLETED)
         for future in sorted(done, key=lambda f: self.futures[f][0].index):
-            del self.futures[future]
-            self.ready.append(future.result())
+            job, _ = self.futures.pop(future)
+            self.ready.append(bulkhead.collect(job, future))
         now = time.monotonic()
         for future, (job, deadline) in sorted(self.futures.items(), key=lambda i: i[1][0].index):
             if deadline is not None and now >= deadline:
                 del self.futures[future]
-                future.cancel()  # a running thread is abandoned; its result is dropped
-                self.ready.append(job.timed_out())
+                # A running thread is abandoned; its result is dropped.
+                self.ready.append(bulkhead.settle(self.pool, future, job))
 
     def close(self) -> None:
-        for future in self.futures:
-            future.cancel()
+        for future, (job, _) in self.futures.items():
+            bulkhead.give_up(self.pool, future, job, why="when its page was closed")
         self.futures.clear()
 
 
@@ -235,7 +213,7 @@ class _PooledExecutor(PanelExecutor):
 
     concurrent = True
 
-    def pool(self) -> ThreadPoolExecutor:
+    def pool(self) -> WorkerPool:
         return panel_pool()
 
     def open(self, jobs: Sequence[PanelJob] = ()) -> PanelRun:
@@ -248,21 +226,19 @@ class _PooledExecutor(PanelExecutor):
 
     def _starter(self) -> Callable[[PanelJob], PanelOutcome | asyncio.Future[PanelOutcome]]:
         loop = asyncio.get_running_loop()
-        pools: list[ThreadPoolExecutor] = []
+        pools: list[WorkerPool] = []
 
         async def one(job: PanelJob) -> PanelOutcome:
             if job.is_async:
-                return await _with_timeout(job, job.arun())
+                return await bulkhead.with_timeout(job, job.arun())
             if not pools:
                 pools.append(self.pool())
-            future = loop.run_in_executor(
-                pools[0], contextvars.copy_context().run, run_in_worker, job
-            )
-            return await _with_timeout(job, future)
+            return await bulkhead.await_in_pool(pools[0], job)
 
         def start(job: PanelJob) -> PanelOutcome | asyncio.Future[PanelOutcome]:
-            # A cache hit or literal HTML is ready now: no task, no thread.
-            outcome = job.probe()
+            # A cache hit or literal HTML is ready now: no task, no thread. An open
+            # circuit fails the job fast, also without a thread.
+            outcome = job.probe() or bulkhead.refused(job)
             if outcome is not None:
                 return outcome
             if job.is_async and job.timeout is None:
@@ -306,18 +282,18 @@ class ThreadedExecutor(_PooledExecutor):
                 f"not {max_workers!r}."
             )
         self.max_workers = max_workers
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"ThreadedExecutor(max_workers={self.max_workers!r})"
 
-    def pool(self) -> ThreadPoolExecutor:
+    def pool(self) -> WorkerPool:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(
-                    self.max_workers, thread_name_prefix="dj-layouts-threaded"
-                )
+                # ThreadPoolExecutor's default size.
+                size = self.max_workers or min(32, (os.cpu_count() or 1) + 4)
+                self._pool = WorkerPool(size, name="threaded")
             return self._pool
 
 

@@ -7,6 +7,10 @@ fast. Each gets a bounded pool of its own, so one can never starve another:
 - ``io_pool()``: cache reads and writes made off the event loop;
 - ``refresh_pool()``: stale-while-revalidate refreshes in the background.
 
+They are ``WorkerPool``s (``workers.py``): daemon threads, so a process exits
+promptly even while threads given up on hung panels still run. ``stats()`` reads
+the figures.
+
 Nothing outside the ``executors`` package starts threads, tasks or sleep loops:
 the cache and the list source call the helpers below.
 """
@@ -19,12 +23,15 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connections
 
 from dj_layouts.conf import get_settings
+from dj_layouts.executors.breaker import BREAKERS
+from dj_layouts.executors.workers import ABANDONED, WorkerPool
 
 if TYPE_CHECKING:
     from dj_layouts.executors.base import PanelJob, PanelOutcome
@@ -54,24 +61,28 @@ class _Pools:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pools: dict[str, tuple[int, ThreadPoolExecutor]] = {}
+        self._pools: dict[str, WorkerPool] = {}
 
-    def get(self, kind: str, size: int) -> ThreadPoolExecutor:
+    def get(self, kind: str, size: int) -> WorkerPool:
         with self._lock:
             found = self._pools.get(kind)
-            if found is not None and found[0] == size:
-                return found[1]
-            pool = ThreadPoolExecutor(size, thread_name_prefix=f"dj-layouts-{kind}")
-            self._pools[kind] = (size, pool)
+            if found is not None and found.max_workers == size:
+                return found
+            pool = WorkerPool(size, name=kind)
+            self._pools[kind] = pool
             if found is not None:
-                found[1].shutdown(wait=False)
+                found.shutdown(wait=False)
             return pool
+
+    def sizes(self) -> dict[str, int]:
+        with self._lock:
+            return {kind: pool.max_workers for kind, pool in sorted(self._pools.items())}
 
 
 _pools = _Pools()
 
 
-def panel_pool() -> ThreadPoolExecutor:
+def panel_pool() -> WorkerPool:
     """The pool sync panels share (size: ``DJ_LAYOUTS["SYNC_PANEL_WORKERS"]``, default 32)."""
     return _pools.get("panel", get_settings().SYNC_PANEL_WORKERS or _DEFAULT_WORKERS)
 
@@ -80,14 +91,50 @@ def panel_pool() -> ThreadPoolExecutor:
 shared_pool = panel_pool
 
 
-def io_pool() -> ThreadPoolExecutor:
+def io_pool() -> WorkerPool:
     """The pool for cache I/O made off the event loop (``CACHE_IO_WORKERS``)."""
     return _pools.get("io", get_settings().CACHE_IO_WORKERS)
 
 
-def refresh_pool() -> ThreadPoolExecutor:
+def refresh_pool() -> WorkerPool:
     """The pool for background refreshes (``REFRESH_WORKERS``)."""
     return _pools.get("refresh", get_settings().REFRESH_WORKERS)
+
+
+@dataclass(frozen=True)
+class ExecutorStats:
+    """The process's bulkhead figures (``dj_layouts.executors.stats()``)."""
+
+    #: Threads given up on (their panel timed out or its page closed) that still run.
+    abandoned_now: int
+    #: Threads given up on since the process started.
+    abandoned_total: int
+    #: Extra threads started in place of abandoned ones, now.
+    replacement_threads: int
+    #: The most such threads at once (``MAX_ABANDONED_THREADS``).
+    max_abandoned: int
+    #: Sources (``PanelJob.key``) whose circuit breaker is open now.
+    open_circuits: tuple[str, ...]
+    #: Circuits opened since the process started.
+    circuits_opened_total: int
+    #: Jobs failed fast by an open circuit since the process started.
+    refused_total: int
+    #: Pool sizes by kind ("io", "panel", "refresh"), for the pools made so far.
+    pool_sizes: dict[str, int]
+
+
+def stats() -> ExecutorStats:
+    """The bulkhead figures of this process, for a health check, a metric or a test."""
+    return ExecutorStats(
+        abandoned_now=ABANDONED.now,
+        abandoned_total=ABANDONED.total,
+        replacement_threads=ABANDONED.granted,
+        max_abandoned=get_settings().MAX_ABANDONED_THREADS,
+        open_circuits=BREAKERS.open_sources(),
+        circuits_opened_total=BREAKERS.opened_total,
+        refused_total=BREAKERS.refused_total,
+        pool_sizes=_pools.sizes(),
+    )
 
 
 def _closing(func: Callable[[], T]) -> Callable[[], T]:
