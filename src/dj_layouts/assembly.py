@@ -21,11 +21,11 @@ from dj_layouts.errors import PanelError, PanelRenderError
 from dj_layouts.executors import PanelOutcome, in_definition_order
 from dj_layouts.layout import CONTENT, Layout
 from dj_layouts.state import get_layout_context
+from dj_layouts.stream_plan import StreamPlan
 
 if TYPE_CHECKING:
     from dj_layouts.panels import Panel
     from dj_layouts.queues import QueueCollector
-    from dj_layouts.streaming import StreamPlan
 
 logger = logging.getLogger("dj_layouts")
 
@@ -122,8 +122,6 @@ class Assembler:
 
     def plan(self, response: HttpResponse) -> tuple[StreamPlan, list[Any]]:
         """Render the layout once with markers in its slots, cut into parts."""
-        from dj_layouts.streaming import StreamPlan
-
         render_response(response)
         plan = StreamPlan()
         rendered = self.render({CONTENT: content_of(response)}, plan)
@@ -140,7 +138,7 @@ class Assembler:
         response.content = self.render(html)
         if "Content-Length" in response:
             del response["Content-Length"]
-        detection.mark_full_page(self, response)  # type: ignore[arg-type]
+        detection.mark_full_page(self.request, self.layout_class, response)
         return response
 
 

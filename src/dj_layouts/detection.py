@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
@@ -21,9 +21,7 @@ from django.utils.cache import patch_vary_headers
 
 from dj_layouts.conf import LayoutSettings, get_settings
 from dj_layouts.layout import Layout
-
-if TYPE_CHECKING:
-    from dj_layouts.page import Page
+from dj_layouts.state import get_layout_state, wants_full_page
 
 logger = logging.getLogger("dj_layouts")
 
@@ -112,13 +110,13 @@ def wants_partial(request: HttpRequest, layout_class: type[Layout]) -> bool:
     return True
 
 
-def partial_response(page: Page, response: HttpResponseBase) -> HttpResponseBase | None:
+def partial_response(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase | None:
     """The content view's own response when the request gets only that, else None."""
-    request = page.request
-    if not getattr(request, "is_layout_partial", False):
+    state = get_layout_state(request)
+    if state is None or not state.is_partial:
         return None
-    if getattr(request, "dj_layouts_force_full", False):
-        request.is_layout_partial = False  # type: ignore[attr-defined]
+    if wants_full_page(request):
+        state.set_partial(request, False)
         return None
     conf = get_settings()
     if conf.HTMX_SMART_ROUTING and _is_htmx(request):
@@ -127,20 +125,21 @@ def partial_response(page: Page, response: HttpResponseBase) -> HttpResponseBase
     return response
 
 
-def mark_full_page(page: Page, response: HttpResponseBase) -> None:
+def mark_full_page(
+    request: HttpRequest, layout_class: type[Layout], response: HttpResponseBase
+) -> None:
     """Routing headers, the layout-tracking cookie and ``Vary`` on a full page."""
-    request = page.request
     conf = get_settings()
     if (
         _is_htmx(request)
         and not _is_history_restore(request)
-        and (conf.HTMX_SMART_ROUTING or getattr(request, "dj_layouts_force_full", False))
+        and (conf.HTMX_SMART_ROUTING or wants_full_page(request))
     ):
         # The requesting page shows another layout, or the view wants a fresh page:
         # the whole body changes, whatever the requesting element targeted.
         response["HX-Retarget"] = "body"
         response["HX-Reswap"] = "outerHTML"
-    key = page.layout_class.key
+    key = layout_class.key
     if conf.HTMX_SMART_ROUTING and request.COOKIES.get(conf.HTMX_COOKIE_NAME) != key:
         response.set_cookie(
             conf.HTMX_COOKIE_NAME,

@@ -37,6 +37,7 @@ from dj_layouts.layout import Layout
 from dj_layouts.queues import QueueCollector
 from dj_layouts.requests import issue_csrf_cookie, resolve_shared, share_csrf
 from dj_layouts.state import MAIN, LayoutState, get_layout_context
+from dj_layouts.stream_plan import Part, StreamPlan
 
 if TYPE_CHECKING:
     from dj_layouts.panels import Panel
@@ -83,9 +84,9 @@ class Close:
 class Stream:
     """Answer with a streamed page; the answer is the streaming response."""
 
-    response: HttpResponseBase
-    plan: Any
-    parts: list[Any]
+    response: HttpResponse
+    plan: StreamPlan
+    parts: list[Part]
     jobs: list[PanelJob]
 
 
@@ -216,7 +217,7 @@ class Page:
     def _partial(self, response: HttpResponseBase) -> HttpResponseBase | None:
         if not self.detect_partials:
             return None
-        return detection.partial_response(self, response)
+        return detection.partial_response(self.request, response)
 
     # -- the steps, once for sync and async -------------------------------------------------------
     def steps(self) -> Steps:

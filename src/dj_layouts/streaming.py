@@ -15,87 +15,59 @@ sync and async drivers feed with outcomes: one body, two thin shells.
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from asgiref.sync import sync_to_async
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.html import escape
 
 from dj_layouts import detection
 from dj_layouts import stream_markup as markup
 from dj_layouts.conf import get_settings
-from dj_layouts.errors import PanelRenderError
+from dj_layouts.errors import PanelError, PanelRenderError
 from dj_layouts.queues import QueueCollector, QueueItem, get_csp_nonce
+from dj_layouts.stream_plan import Part, Slot, StreamPlan, Text
 
 if TYPE_CHECKING:
     from dj_layouts.executors import AsyncPanelRun, PanelJob, PanelOutcome, PanelRun
-    from dj_layouts.page import Page
-    from dj_layouts.page import Stream as StreamStep
+    from dj_layouts.layout import Layout
 
 logger = logging.getLogger("dj_layouts")
 
+
+class StreamedPage(Protocol):
+    """What streaming needs of the page it sends (``page.Page`` is one)."""
+
+    request: HttpRequest
+    layout_class: type[Layout]
+    queues: QueueCollector
+    streaming: str | None
+
+    def log_error(self, error: PanelError) -> None: ...
+
+    def error_html(self, error: PanelError) -> str: ...
+
+
+#: What a driver is handed: the content's response, the plan, its parts, the jobs.
+class StreamArgs(Protocol):
+    @property
+    def response(self) -> HttpResponse: ...
+
+    @property
+    def plan(self) -> StreamPlan: ...
+
+    @property
+    def parts(self) -> list[Part]: ...
+
+    @property
+    def jobs(self) -> list[PanelJob]: ...
+
+
 ORDERED = "ordered"
 UNORDERED = "unordered"
-
-
-@dataclass
-class _Text:
-    text: str
-
-
-@dataclass
-class _Slot:
-    number: int
-    name: str
-    fallback: str
-
-
-@dataclass
-class _Queue:
-    name: str
-
-
-_Part = _Text | _Slot | _Queue
-
-
-_MARKER = re.compile("\x00djl([0-9a-f]+):(slot|queue):(\\d+)\x00")
-
-
-class StreamPlan:
-    """Collects the slots and queue positions while the layout template renders."""
-
-    def __init__(self) -> None:
-        self.token = secrets.token_hex(6)
-        self.slots: list[_Slot] = []
-        self.queues: list[str] = []
-
-    def slot(self, name: str, fallback: str) -> str:
-        self.slots.append(_Slot(len(self.slots), name, fallback))
-        return f"\x00djl{self.token}:slot:{len(self.slots) - 1}\x00"
-
-    def queue(self, name: str) -> str:
-        self.queues.append(name)
-        return f"\x00djl{self.token}:queue:{len(self.queues) - 1}\x00"
-
-    def parts(self, rendered: str) -> list[_Part]:
-        parts: list[_Part] = []
-        position = 0
-        for match in _MARKER.finditer(rendered):
-            if match.group(1) != self.token:
-                continue  # not ours: text that happens to look like a marker
-            if match.start() > position:
-                parts.append(_Text(rendered[position : match.start()]))
-            kind, number = match.group(2), int(match.group(3))
-            parts.append(self.slots[number] if kind == "slot" else _Queue(self.queues[number]))
-            position = match.end()
-        if position < len(rendered):
-            parts.append(_Text(rendered[position:]))
-        return parts
 
 
 @dataclass
@@ -120,7 +92,7 @@ class Streamer:
     """Turns a rendered plan and panel outcomes into the parts of the page."""
 
     def __init__(
-        self, page: Page, plan: StreamPlan, parts: list[_Part], jobs: list[PanelJob]
+        self, page: StreamedPage, plan: StreamPlan, parts: list[Part], jobs: list[PanelJob]
     ) -> None:
         self.page = page
         self.token = plan.token
@@ -174,19 +146,19 @@ class Streamer:
             return ""
         return str(collector.spec.queues[name].render(items, self.page.request))
 
-    def slot_text(self, slot: _Slot, html: str | None) -> str:
+    def slot_text(self, slot: Slot, html: str | None) -> str:
         return html if html is not None and html.strip() else slot.fallback
 
     # -- ordered: document order, no JavaScript ----------------------------------------------
     def ordered(self) -> _Steps:
         last_slot = max(
-            (i for i, part in enumerate(self.parts) if isinstance(part, _Slot)), default=-1
+            (i for i, part in enumerate(self.parts) if isinstance(part, Slot)), default=-1
         )
         seen: list[int] = []
         for position, part in enumerate(self.parts):
-            if isinstance(part, _Text):
+            if isinstance(part, Text):
                 yield _Emit(part.text)
-            elif isinstance(part, _Slot):
+            elif isinstance(part, Slot):
                 index = self.indices.get(part.name)
                 if index is None:
                     yield _Emit(part.fallback)
@@ -219,7 +191,7 @@ class Streamer:
         yield _Emit(head + markup.runtime_tag(url, self.token, self.nonce))
         slots: dict[str, list[int]] = {}
         for part in self.parts:
-            if isinstance(part, _Slot) and part.name in self.indices:
+            if isinstance(part, Slot) and part.name in self.indices:
                 slots.setdefault(part.name, []).append(part.number)
         for _ in range(self.job_count):
             outcome, html = yield _Next()
@@ -242,11 +214,11 @@ class Streamer:
         """
         texts: list[str] = []
         for part in self.parts:
-            if isinstance(part, _Text):
+            if isinstance(part, Text):
                 texts.append(part.text)
-            elif isinstance(part, _Slot) and part.name not in self.indices:
+            elif isinstance(part, Slot) and part.name not in self.indices:
                 texts.append(part.fallback)  # no panel of that name: nothing will come
-            elif isinstance(part, _Slot):
+            elif isinstance(part, Slot):
                 texts.append(markup.slot(self.token, part.number, part.fallback))
             else:
                 texts.append(self.queue_html(part.name, []))
@@ -257,17 +229,17 @@ class Streamer:
         return shell[:cut], shell[cut:]
 
 
-def _response(page: Page, content: HttpResponseBase, body: Any) -> StreamingHttpResponse:
+def _response(page: StreamedPage, content: HttpResponseBase, body: Any) -> StreamingHttpResponse:
     """A streaming response carrying the content view's status, headers and cookies."""
     headers = {k: v for k, v in content.items() if k.lower() != "content-length"}
     headers["X-Accel-Buffering"] = "no"
     response = StreamingHttpResponse(body, status=content.status_code, headers=headers)
     response.cookies = content.cookies
-    detection.mark_full_page(page, response)
+    detection.mark_full_page(page.request, page.layout_class, response)
     return response
 
 
-def _after_stream(page: Page) -> None:
+def _after_stream(page: StreamedPage) -> None:
     """Keep what panels wrote to the session once the headers had left.
 
     The session middleware saved the session before the body was sent; panels
@@ -290,7 +262,7 @@ def _after_stream(page: Page) -> None:
 
 
 # -- the sync driver ---------------------------------------------------------------------------
-def sync_stream(page: Page, step: StreamStep, run: PanelRun) -> StreamingHttpResponse:
+def sync_stream(page: StreamedPage, step: StreamArgs, run: PanelRun) -> StreamingHttpResponse:
     streamer = Streamer(page, step.plan, step.parts, step.jobs)
     charset = step.response.charset
     mode = page.streaming
@@ -330,7 +302,7 @@ def _html(streamer: Streamer, outcome: PanelOutcome) -> str:
 
 
 # -- the async driver --------------------------------------------------------------------------
-def async_stream(page: Page, step: StreamStep, run: AsyncPanelRun) -> StreamingHttpResponse:
+def async_stream(page: StreamedPage, step: StreamArgs, run: AsyncPanelRun) -> StreamingHttpResponse:
     streamer = Streamer(page, step.plan, step.parts, step.jobs)
     charset = step.response.charset
     mode = page.streaming
