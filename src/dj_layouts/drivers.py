@@ -7,14 +7,14 @@ async shell awaits and sends blocking work to a thread.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
 
 from dj_layouts._utils import is_async_callable
 from dj_layouts.executors import AsyncPanelRun, PanelRun
-from dj_layouts.page import Call, Close, Collect, Page, RunContent, Start, Step, Stream
+from dj_layouts.page import Call, Close, Collect, Page, RunContent, Start, Step
 from dj_layouts.streaming import async_stream, sync_stream
 
 
@@ -26,78 +26,109 @@ def _call(func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
 _call_off_loop = sync_to_async(_call)
 
 
+def _advance(steps: Generator[Step, Any, Any], reply: Any, error: BaseException | None) -> Any:
+    """The next step, or ``_Done(value)`` when the page is built."""
+    try:
+        return steps.throw(error) if error is not None else steps.send(reply)
+    except StopIteration as stop:
+        return _Done(stop.value)
+
+
+class _Done:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 def drive(page: Page, content: Callable[[], Any]) -> Any:
     """Build ``page`` from sync code; ``content()`` runs the content view."""
+    shell = _SyncShell(page, content)
     steps = page.steps()
-    run: PanelRun | None = None
     reply: Any = None
     error: BaseException | None = None
-    while True:
+    while not isinstance(step := _advance(steps, reply, error), _Done):
         try:
-            step: Step = steps.throw(error) if error is not None else steps.send(reply)
-        except StopIteration as stop:
-            return stop.value
-        error = reply = None
-        try:
-            if isinstance(step, Call):
-                if is_async_callable(step.func):
-                    reply = async_to_sync(step.func)(*step.args)
-                else:
-                    reply = step.func(*step.args)
-            elif isinstance(step, RunContent):
-                reply = content()
-            elif isinstance(step, Start):
-                if run is None:
-                    run = page.executor.open(step.jobs)
-                else:
-                    run.add(step.jobs)
-            elif isinstance(step, Collect):
-                reply = list(run) if run is not None else []
-            elif isinstance(step, Close):
-                if run is not None:
-                    run.close()
-            else:
-                assert isinstance(step, Stream)
-                reply = sync_stream(page, step, run or page.executor.open())
+            reply, error = shell.answer(step), None
         except BaseException as exc:  # handed back to the steps, which may clean up
-            error = exc
+            reply, error = None, exc
+    return step.value
 
 
 async def adrive(page: Page, content: Callable[[], Awaitable[Any]]) -> Any:
     """Build ``page`` on the event loop; ``await content()`` runs the content view."""
+    shell = _AsyncShell(page, content)
     steps = page.steps()
-    run: AsyncPanelRun | None = None
     reply: Any = None
     error: BaseException | None = None
-    while True:
+    while not isinstance(step := _advance(steps, reply, error), _Done):
         try:
-            step: Step = steps.throw(error) if error is not None else steps.send(reply)
-        except StopIteration as stop:
-            return stop.value
-        error = reply = None
-        try:
-            if isinstance(step, Call):
-                if is_async_callable(step.func):
-                    reply = await step.func(*step.args)
-                elif step.blocking:
-                    # Templates may touch the database (request.user, lazy querysets).
-                    reply = await _call_off_loop(step.func, step.args)
-                else:
-                    reply = step.func(*step.args)
-            elif isinstance(step, RunContent):
-                reply = await content()
-            elif isinstance(step, Start):
-                if run is None:
-                    run = page.executor.aopen(step.jobs)
-                else:
-                    run.add(step.jobs)
-            elif isinstance(step, Collect):
-                reply = [outcome async for outcome in run] if run is not None else []
-            elif isinstance(step, Close):
-                if run is not None:
-                    await run.aclose()
-            else:
-                assert isinstance(step, Stream)
-                reply = async_stream(page, step, run or page.executor.aopen())
+            reply, error = await shell.answer(step), None
         except BaseException as exc:  # handed back to the steps, which may clean up
-            error = exc
+            reply, error = None, exc
+    return step.value
+
+
+class _SyncShell:
+    """Answers a page's steps from sync code."""
+
+    def __init__(self, page: Page, content: Callable[[], Any]) -> None:
+        self.page = page
+        self.content = content
+        self.run: PanelRun | None = None
+
+    def answer(self, step: Step) -> Any:
+        if isinstance(step, Call):
+            if is_async_callable(step.func):
+                return async_to_sync(step.func)(*step.args)
+            return step.func(*step.args)
+        if isinstance(step, RunContent):
+            return self.content()
+        if isinstance(step, Start):
+            if self.run is None:
+                self.run = self.page.executor.open(step.jobs)
+            else:
+                self.run.add(step.jobs)
+            return None
+        if isinstance(step, Collect):
+            return list(self.run) if self.run is not None else []
+        if isinstance(step, Close):
+            if self.run is not None:
+                self.run.close()
+            return None
+        run = self.run or self.page.executor.open()
+        return sync_stream(self.page, step, run)
+
+
+class _AsyncShell:
+    """Answers a page's steps on the event loop; blocking work goes to a thread."""
+
+    def __init__(self, page: Page, content: Callable[[], Awaitable[Any]]) -> None:
+        self.page = page
+        self.content = content
+        self.run: AsyncPanelRun | None = None
+
+    async def answer(self, step: Step) -> Any:
+        if isinstance(step, Call):
+            if is_async_callable(step.func):
+                return await step.func(*step.args)
+            if step.blocking:
+                # Templates may touch the database (request.user, lazy querysets).
+                return await _call_off_loop(step.func, step.args)
+            return step.func(*step.args)
+        if isinstance(step, RunContent):
+            return await self.content()
+        if isinstance(step, Start):
+            if self.run is None:
+                self.run = self.page.executor.aopen(step.jobs)
+            else:
+                self.run.add(step.jobs)
+            return None
+        if isinstance(step, Collect):
+            return [outcome async for outcome in self.run] if self.run is not None else []
+        if isinstance(step, Close):
+            if self.run is not None:
+                await self.run.aclose()
+            return None
+        run = self.run or self.page.executor.aopen()
+        return async_stream(self.page, step, run)

@@ -149,6 +149,32 @@ class Streamer:
     def slot_text(self, slot: Slot, html: str | None) -> str:
         return html if html is not None and html.strip() else slot.fallback
 
+    def feed(self) -> Generator[str | None, Any, None]:
+        """The page as text to send, with ``None`` where it needs the next outcome.
+
+        The driver answers each ``None`` with ``(outcome, html)`` of the next panel to
+        finish; text is sent as it comes.
+        """
+        done: dict[int, str] = {}
+        steps = self.ordered() if self.page.streaming == ORDERED else self.unordered()
+        reply: Any = None
+        while True:
+            try:
+                part = steps.send(reply)
+            except StopIteration:
+                return
+            reply = None
+            if isinstance(part, _Emit):
+                if part.text:
+                    yield part.text
+            elif isinstance(part, _Need):
+                while part.index not in done:
+                    outcome, html = yield None
+                    done[outcome.index] = html
+                reply = done[part.index]
+            else:
+                reply = yield None
+
     # -- ordered: document order, no JavaScript ----------------------------------------------
     def ordered(self) -> _Steps:
         last_slot = max(
@@ -265,35 +291,33 @@ def _after_stream(page: StreamedPage) -> None:
 def sync_stream(page: StreamedPage, step: StreamArgs, run: PanelRun) -> StreamingHttpResponse:
     streamer = Streamer(page, step.plan, step.parts, step.jobs)
     charset = step.response.charset
-    mode = page.streaming
 
     def body() -> Iterator[bytes]:
-        done: dict[int, str] = {}
-        steps = streamer.ordered() if mode == ORDERED else streamer.unordered()
-        reply: Any = None
+        feed = streamer.feed()
         try:
-            while True:
-                try:
-                    part = steps.send(reply)
-                except StopIteration:
-                    break
-                reply = None
-                if isinstance(part, _Emit):
-                    if part.text:
-                        yield part.text.encode(charset)
-                elif isinstance(part, _Need):
-                    while part.index not in done:
-                        outcome = next(run)
-                        done[outcome.index] = _html(streamer, outcome)
-                    reply = done[part.index]
-                else:
+            text = next(feed, _END)
+            while text is not _END:
+                if text is None:
                     outcome = next(run)
-                    reply = (outcome, _html(streamer, outcome))
+                    text = _send(feed, (outcome, _html(streamer, outcome)))
+                else:
+                    yield text.encode(charset)
+                    text = next(feed, _END)
         finally:
             run.close()
         _after_stream(page)
 
     return _response(page, step.response, body())
+
+
+_END: Any = object()
+
+
+def _send(feed: Generator[str | None, Any, None], value: Any) -> Any:
+    try:
+        return feed.send(value)
+    except StopIteration:
+        return _END
 
 
 def _html(streamer: Streamer, outcome: PanelOutcome) -> str:
@@ -305,40 +329,22 @@ def _html(streamer: Streamer, outcome: PanelOutcome) -> str:
 def async_stream(page: StreamedPage, step: StreamArgs, run: AsyncPanelRun) -> StreamingHttpResponse:
     streamer = Streamer(page, step.plan, step.parts, step.jobs)
     charset = step.response.charset
-    mode = page.streaming
 
     async def body() -> AsyncIterator[bytes]:
-        done: dict[int, str] = {}
-        steps = streamer.ordered() if mode == ORDERED else streamer.unordered()
-        reply: Any = None
+        feed = streamer.feed()
         pending: list[str] = []  # parts ready to go, sent together before any wait
         try:
-            while True:
-                try:
-                    part = steps.send(reply)
-                except StopIteration:
-                    break
-                reply = None
-                if isinstance(part, _Emit):
-                    pending.append(part.text)
-                    continue
-                if isinstance(part, _Need) and part.index in done:
-                    reply = done[part.index]
+            text = next(feed, _END)
+            while text is not _END:
+                if text is not None:
+                    pending.append(text)
+                    text = next(feed, _END)
                     continue
                 if pending and not run.ready():
                     yield "".join(pending).encode(charset)
                     pending.clear()
-                if isinstance(part, _Need):
-                    while part.index not in done:
-                        outcome = await run.__anext__()
-                        done[outcome.index] = await _ahtml(streamer, outcome)
-                        if part.index not in done and pending and not run.ready():
-                            yield "".join(pending).encode(charset)
-                            pending.clear()
-                    reply = done[part.index]
-                else:
-                    outcome = await run.__anext__()
-                    reply = (outcome, await _ahtml(streamer, outcome))
+                outcome = await run.__anext__()
+                text = _send(feed, (outcome, await _ahtml(streamer, outcome)))
             if pending:
                 yield "".join(pending).encode(charset)
         finally:
