@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "dj_layouts",
     "tests.wagtailsite",
+    "tests.wagtailsite.blog",
 ]
 
 MIDDLEWARE = [

@@ -84,8 +84,7 @@ def test_every_executor_serves_the_page(client, tree, key, concurrent):
     html = body(client.get("/hello/", {"layout": key}))
     elapsed = time.perf_counter() - started
     assert html == (
-        "<main><article><h1>Hello</h1><p>First post</p></article>\n</main>"
-        "<p>slow</p><p>slow</p>\n"
+        "<main><article><h1>Hello</h1><p>First post</p></article>\n</main><p>slow</p><p>slow</p>\n"
     )
     # Two panels of SLEEP (0.4 s) each: one after the other takes 0.8 s or more;
     # concurrently well under that (wide margins: the machine is shared).
