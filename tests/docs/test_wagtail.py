@@ -33,4 +33,4 @@ def test_the_page_template_renders_both_ways(tmp_path):
             "blog/blog_page.html",
             {"base_template": "layouts/blank.html", "page": {"title": "Hi", "intro": "Yo"}},
         )
-        assert inside.split() == ["<h1>Hi</h1>", '<p', 'class="intro">Yo</p>']
+        assert inside.split() == ["<h1>Hi</h1>", "<p", 'class="intro">Yo</p>']

@@ -150,7 +150,8 @@ def test_serve_with_is_preview_calls_wagtails_serve(tree, rf):
 
 def test_base_template_is_in_the_context_only_inside_a_layout(client, tree, rf):
     response = client.get("/hello/", {"layout": "tests.PrintLayout"})
-    assert response.status_code == 200
+    assert response.context["base_template"] == "layouts/blank.html"
+    assert response.context["page"] == tree.article
     assert "base_template" not in tree.article.get_context(rf.get("/hello/"))
 
 
