@@ -39,7 +39,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tests.wagtailsite.urls"
 
-
+# In memory: Django shares it between threads in tests, so threaded panels see the tree.
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
