@@ -22,8 +22,9 @@ from dj_layouts import (
 
 #: How often the cached panel's source ran (the cache test reads it).
 CALLS = {"cached": 0}
-#: How long each slow panel sleeps (the executor test).
-SLEEP = 0.4
+#: How long each slow panel sleeps, and when each ran: (start, end) (the executor test).
+SLEEP = 0.5
+RUNS: list[tuple[float, float]] = []
 
 
 def site_nav(request):
@@ -47,7 +48,9 @@ def cached(request, **context):
 
 
 def slow(request, **context):
+    started = time.perf_counter()
     time.sleep(SLEEP)
+    RUNS.append((started, time.perf_counter()))
     return "<p>slow</p>"
 
 
