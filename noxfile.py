@@ -1,8 +1,9 @@
 """Every development task of dj-layouts is a nox session; `nox -l` lists them.
 
 `nox -s ci` runs what CI runs (`.ci/run`): lint, types, docs, the test suite on the CI
-pairs (every Django series, the oldest and newest Python found here), the browser tests
-and coverage, one after another, then checks that tests ran. `nox -s tests` runs the
+pairs (every Django series, the oldest and newest Python found here), the Wagtail site
+(`nox -s wagtail`: the Wagtail LTS and latest release), the browser tests and coverage,
+one after another, then checks that tests ran. `nox -s tests` runs the
 whole Python x Django matrix; `-j auto` runs those sessions one per core at once, which
 is quicker but oversubscribed cores make timing assertions flaky, so CI does not.
 Interpreters that are missing are skipped, not failed; the summary names them.
@@ -50,6 +51,9 @@ TEST_MATRIX = [
     for django, pythons in DJANGO_PYTHONS.items()
     if python in pythons
 ]
+# The Wagtail releases `nox -s wagtail` tests dj_layouts.wagtail on: the current LTS and
+# the latest feature release (PyPI; Wagtail's release schedule names the LTS).
+WAGTAIL_VERSIONS = {"7.4": "LTS", "8.0": "latest"}
 LINT_PATHS = ["src", "tests", "sandbox", "bench", "noxfile.py"]
 REPORTS = ROOT / ".nox" / "_reports"  # pytest's JUnit XML, one file per session
 TEST_ENV = {"PYTHONDEVMODE": "1"}
@@ -177,7 +181,29 @@ def _run_tests(session: nox.Session, django: str) -> None:
     _pytest(session, name, "-m", "not e2e", "--cov", "--cov-report=", env=env)
 
 
-@nox.session(requires=["tests_ci"])
+# Both Wagtail releases support Django 5.2: the Wagtail site runs on the CI pair of 5.2.
+WAGTAIL_PYTHON = next((python for python, django in CI_MATRIX if django == "5.2"), None)
+
+
+@nox.session(python=WAGTAIL_PYTHON)
+@nox.parametrize("wagtail", list(WAGTAIL_VERSIONS))
+def wagtail(session: nox.Session, wagtail: str) -> None:
+    """dj_layouts.wagtail on a real Wagtail site (tests/wagtailsite/, its own settings)."""
+    session.install("-e", ".[wagtail]", *_group("test"), f"wagtail~={wagtail}.0", "Django~=5.2.0")
+    name = f"wagtail-{wagtail}"
+    env = {**TEST_ENV, "COVERAGE_FILE": str(ROOT / f".coverage.{name}")}
+    _pytest(
+        session,
+        name,
+        "tests/wagtailsite",
+        "--ds=tests.wagtailsite.settings",
+        "--cov",
+        "--cov-report=",
+        env=env,
+    )
+
+
+@nox.session(requires=["tests_ci", "wagtail"])
 def coverage(session: nox.Session) -> None:
     """Run the test matrix, then combine its coverage data and report it."""
     if not any(ROOT.glob(".coverage.tests-*")):
@@ -259,10 +285,14 @@ def sandbox(session: nox.Session) -> None:
         )
 
 
-@nox.session(python=False, requires=["lint", "types", "docs", "tests_ci", "e2e", "coverage"])
+@nox.session(
+    python=False,
+    requires=["lint", "types", "docs", "tests_ci", "wagtail", "e2e", "coverage"],
+)
 def ci(session: nox.Session) -> None:
     """Everything CI runs (the sessions above, in order); fails if no test ran."""
     reports = {f"tests-{python}-django{django}" for python, django in CI_MATRIX} | {"e2e"}
+    reports |= {f"wagtail-{version}" for version in WAGTAIL_VERSIONS}
     totals = [0, 0, 0]
     not_run = []
     for name in sorted(reports):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,6 +12,12 @@ import pytest
 from dj_layouts import Layout, ScriptQueue, StyleQueue
 from dj_layouts import views as views_module
 from dj_layouts.executors import reset_circuits
+
+# The Wagtail test site has settings of its own and needs Wagtail: `nox -s wagtail` runs
+# it (`pytest tests/wagtailsite --ds=tests.wagtailsite.settings`); other runs skip it.
+WAGTAIL_SETTINGS = "tests.wagtailsite.settings"
+if os.environ.get("DJANGO_SETTINGS_MODULE") != WAGTAIL_SETTINGS:
+    collect_ignore = ["wagtailsite"]
 
 # `dj_layouts.layout` is also the name of the decorator the package exports.
 layout_module = importlib.import_module("dj_layouts.layout")
