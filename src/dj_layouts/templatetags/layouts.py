@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dj_layouts.assembly import STATE_KEY
 from dj_layouts.collector import (
-    QueueCollector,
+    collector_of,
     enqueue_html,
     enqueue_inline,
     enqueue_script,
@@ -180,8 +180,8 @@ def do_enqueue(parser: Parser, token: Token) -> EnqueueNode:
 
 def render_queue(context: template.Context, name: str | None, kind: str, tag: str) -> SafeString:
     request = _request(context)
-    collector = getattr(request, "layout_queues", None)
-    if not isinstance(collector, QueueCollector):
+    collector = collector_of(request)
+    if collector is None:
         return mark_safe("")
     if name is None and not any(q.kind == kind for q in collector.spec.queues.values()):
         # No queue of this kind declared: nothing can have been queued. (Several and
