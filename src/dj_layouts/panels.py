@@ -120,6 +120,8 @@ class Panel:
         self.timeout = timeout
         self.eager = eager
         keyword = next((key for key in chosen if key in KEYWORD_SOURCES), None)
+        #: The keyword the source was given with (``"literal"``...), None when positional.
+        self.source_keyword = keyword
         self.declared: Any
         self.source: Source
         if keyword is not None:

@@ -5,6 +5,7 @@ Each tag only parses its arguments and hands off to a plain function.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import template
@@ -21,6 +22,9 @@ from dj_layouts.collector import (
     enqueue_style,
 )
 from dj_layouts.detection import hx_headers_attr
+from dj_layouts.layout import CONTENT
+
+logger = logging.getLogger("dj_layouts")
 
 register = template.Library()
 
@@ -53,10 +57,29 @@ class PanelNode(Node):
             # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
             marker: str = state.plan.slot(name, str(self.fallback.render(context)))
             return mark_safe(marker)
+        if state is not None and name not in state.html:
+            _log_unknown(state, name)
         html = panel_html(context, name)
         if html.strip():
             return mark_safe(html)
         return mark_safe(self.fallback.render(context))
+
+
+def _log_unknown(state: Any, name: str) -> None:
+    """In debug mode, say so when a slot names a panel the page does not have."""
+    from django.conf import settings
+
+    layout_class = type(state.layout)
+    declared = layout_class.get_panels()
+    if not settings.DEBUG or name == CONTENT or name in declared:
+        return
+    logger.warning(
+        '{%% panel "%s" %%} in the template of layout %s names no panel of this page, so '
+        "its fallback shows. Declared panels: %s.",
+        name,
+        layout_class.key,
+        ", ".join(declared) or "none",
+    )
 
 
 @register.tag("panel")
