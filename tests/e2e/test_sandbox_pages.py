@@ -108,9 +108,13 @@ def test_demo_page(
         assert page.locator("#slot-footer").inner_text().strip()
         for body in page.locator(".slot-body").all():
             assert body.inner_text().strip(), "every card shows its panel or its fallback"
-        # The stylesheet loaded and applies.
-        background = page.locator(".topbar").evaluate("e => getComputedStyle(e).backgroundColor")
-        assert background == "rgb(13, 17, 23)"
+    # Every page, the htmx demo's own layouts included, has the sandbox's stylesheet
+    # (issue 16: they were browser-default serif) and a way back to the demos.
+    background = page.locator(".topbar").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(13, 17, 23)"
+    font = page.locator("#panel-content").evaluate("e => getComputedStyle(e).fontFamily")
+    assert "serif" not in font.replace("sans-serif", "")
+    assert page.locator(".topbar a.brand").get_attribute("href") == "/"
     assert_valid_html(response.body(), url)
     duplicates = page.evaluate(
         """() => {
