@@ -345,7 +345,17 @@ def test_timed_out_panels_show_the_error_fallback_quickly(page: Any, sandbox_url
         )
     assert "Done in time." in slot(page, "quick").inner_text()
     total, spans = timeline(page)
-    assert set(spans) == {"quick"}
+    # The timed-out panels are on the timeline too (issue 16), where the page stopped
+    # waiting for them: the async one cancelled at 0.5 s, the sync one still running.
+    assert set(spans) == {"quick", "slow_async", "slow_sync"}
+    assert 400 <= spans["slow_async"][1] < 1500
+    assert spans["slow_sync"][1] >= 750
+    kinds = {
+        row.get_attribute("data-name"): row.locator("td").nth(1).inner_text()
+        for row in page.locator(".span-row").all()
+    }
+    assert kinds["slow_async"] == "async callable · timed out, cancelled"
+    assert kinds["slow_sync"] == "sync callable · timed out, still running"
     assert 750 <= total < 2500
 
 
