@@ -301,6 +301,19 @@ def rendered_at(request: HttpRequest) -> str:
     return format_html('<p>Rendered at <time class="rendered-at">{}</time></p>', _now())
 
 
+def rendered_for_session(request: HttpRequest) -> str:
+    """``rendered_at``, saying so when it is the entry every visitor without a session shares."""
+    html = rendered_at(request)
+    if request.session.session_key is not None:
+        return html
+    return format_html(
+        '{}<p class="note" id="no-session-note">You have no session yet, so this is the shared '
+        '"no session" entry: its time may be another visitor\'s. From your next visit on, '
+        "you get an entry of your own.</p>",
+        html,
+    )
+
+
 # -- streaming ----------------------------------------------------------------------------
 
 #: How long each streaming demo panel takes, in seconds.

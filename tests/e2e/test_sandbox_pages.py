@@ -420,8 +420,11 @@ def _rendered_at(page: Any) -> dict[str, str]:
 def test_cached_panels_keep_their_timestamp(page: Any, sandbox_url: str) -> None:
     visit(page, sandbox_url + "/cache/")
     first = _rendered_at(page)
+    # The first visit has no session: the card says it shows the shared entry (issue 16).
+    assert slot(page, "per_session").locator("#no-session-note").count() == 1
     page.reload()
     second = _rendered_at(page)
+    assert slot(page, "per_session").locator("#no-session-note").count() == 0
     page.reload()
     third = _rendered_at(page)
 
