@@ -53,6 +53,7 @@ class _Slot:
     number: int
     name: str
     fallback: str
+    loading: str | None = None  # shown while an unordered page waits; None: the fallback
 
 
 @dataclass
@@ -74,8 +75,8 @@ class StreamPlan:
         self.slots: list[_Slot] = []
         self.queues: list[str] = []
 
-    def slot(self, name: str, fallback: str) -> str:
-        self.slots.append(_Slot(len(self.slots), name, fallback))
+    def slot(self, name: str, fallback: str, loading: str | None = None) -> str:
+        self.slots.append(_Slot(len(self.slots), name, fallback, loading))
         return f"\x00djl{self.token}:slot:{len(self.slots) - 1}\x00"
 
     def queue(self, name: str) -> str:
@@ -217,21 +218,29 @@ class Streamer:
             return
         head, tail = self._split_tail()
         yield _Emit(head + markup.runtime_tag(url, self.token, self.nonce))
-        slots: dict[str, list[int]] = {}
+        slots: dict[str, list[_Slot]] = {}
         for part in self.parts:
             if isinstance(part, _Slot) and part.name in self.indices:
-                slots.setdefault(part.name, []).append(part.number)
+                slots.setdefault(part.name, []).append(part)
         for _ in range(self.job_count):
             outcome, html = yield _Next()
             late = self.late_items(outcome.index)
-            numbers = slots.get(outcome.name)
-            if not numbers:
+            parts = slots.get(outcome.name, [])
+            if not parts:
                 yield _Emit(late)  # no slot to fill: only its queue items go out
-            elif not (html or "").strip():
-                # The fallback stays; the runtime only takes the slot's marks away.
-                yield _Emit(late + markup.fill(self.token, numbers, None))
+            elif (html or "").strip():
+                yield _Emit(markup.fill(self.token, [p.number for p in parts], html + late))
             else:
-                yield _Emit(markup.fill(self.token, numbers, html + late))
+                # The fallback stays (the runtime only takes the marks away), or replaces
+                # the slot's loading placeholder.
+                keep = [p.number for p in parts if p.loading is None]
+                fills = [markup.fill(self.token, keep, None)] if keep else []
+                fills += [
+                    markup.fill(self.token, [p.number], p.fallback)
+                    for p in parts
+                    if p.loading is not None
+                ]
+                yield _Emit(late + "".join(fills))
         yield _Emit(tail)
 
     def _split_tail(self) -> tuple[str, str]:
@@ -247,7 +256,8 @@ class Streamer:
             elif isinstance(part, _Slot) and part.name not in self.indices:
                 texts.append(part.fallback)  # no panel of that name: nothing will come
             elif isinstance(part, _Slot):
-                texts.append(markup.slot(self.token, part.number, part.fallback))
+                shown = part.fallback if part.loading is None else part.loading
+                texts.append(markup.slot(self.token, part.number, shown))
             else:
                 texts.append(self.queue_html(part.name, []))
         shell = "".join(texts)

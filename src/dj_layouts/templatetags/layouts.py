@@ -42,10 +42,17 @@ def panel_html(context: template.Context, name: str) -> str:
 
 
 class PanelNode(Node):
-    def __init__(self, name: FilterExpression, fallback: NodeList, bare: str | None) -> None:
+    def __init__(
+        self,
+        name: FilterExpression,
+        fallback: NodeList,
+        bare: str | None,
+        loading: NodeList | None = None,
+    ) -> None:
         self.name = name
         self.fallback = fallback
         self.bare = bare
+        self.loading = loading
 
     def render(self, context: template.Context) -> SafeString:
         value = self.name.resolve(context, ignore_failures=True)
@@ -55,7 +62,8 @@ class PanelNode(Node):
         state = context.get(STATE_KEY)
         if state is not None and state.plan is not None and name not in state.html:
             # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
-            marker: str = state.plan.slot(name, str(self.fallback.render(context)))
+            loading = None if self.loading is None else str(self.loading.render(context))
+            marker: str = state.plan.slot(name, str(self.fallback.render(context)), loading)
             return mark_safe(marker)
         if state is not None and name not in state.html:
             _log_unknown(state, name)
@@ -84,20 +92,27 @@ def _log_unknown(state: Any, name: str) -> None:
 
 @register.tag("panel")
 def do_panel(parser: Parser, token: Token) -> PanelNode:
-    """``{% panel "name" %}fallback{% endpanel %}``: the panel's HTML, else the fallback."""
+    """``{% panel "name" %}fallback{% endpanel %}``: the panel's HTML, else the fallback.
+
+    ``{% panel "name" %}fallback{% loading %}Loading…{% endpanel %}`` also gives the
+    placeholder an unordered streamed page shows until the panel arrives.
+    """
     bits = token.split_contents()
     if len(bits) != 2:
         raise template.TemplateSyntaxError(
             f"'{bits[0]}' takes exactly one argument, the panel name: "
             f'{{% {bits[0]} "sidebar" %}}fallback{{% endpanel %}}'
         )
-    fallback = parser.parse(("endpanel",))
-    parser.delete_first_token()
+    fallback = parser.parse(("loading", "endpanel"))
+    loading = None
+    if parser.next_token().contents == "loading":
+        loading = parser.parse(("endpanel",))
+        parser.delete_first_token()
     # A bare word names a variable holding the panel name ({% for slot in slots %}); when
     # there is no such string variable it is the name itself, as the existing package
     # reads {% panel sidebar %}.
     bare = bits[1] if bits[1].isidentifier() else None
-    return PanelNode(parser.compile_filter(bits[1]), fallback, bare)
+    return PanelNode(parser.compile_filter(bits[1]), fallback, bare, loading)
 
 
 class AddItemNode(Node):
