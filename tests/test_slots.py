@@ -130,3 +130,34 @@ def test_debug_mode_logs_a_slot_that_names_no_panel(rf, settings, caplog):
         '{% panel "sidebr" %} in the template of layout tests.TypoLayout names no panel of '
         "this page, so its fallback shows. Declared panels: header, footer, sidebar."
     ]
+
+
+def test_the_slots_are_read_again_when_a_template_file_changes(rf, settings, tmp_path):
+    from django.utils.autoreload import file_changed
+
+    (tmp_path / "live.html").write_text('{% load layouts %}{% panel "a" %}{% endpanel %}')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
+
+    class LiveLayout(Layout):
+        template = "live.html"
+        a = Panel("<p>a</p>")
+        b = Panel("<p>b</p>")
+
+    assert placed_panels(LiveLayout) == frozenset({"a"})
+    (tmp_path / "live.html").write_text(
+        '{% load layouts %}{% panel "a" %}{% endpanel %}{% panel "b" %}{% endpanel %}'
+    )
+    assert placed_panels(LiveLayout) == frozenset({"a"})  # remembered
+    file_changed.send(sender=None, file_path=tmp_path / "live.html")
+    # runserver's own receiver resets the template loaders; do what it does.
+    from django.template import engines
+
+    for loader in engines["django"].engine.template_loaders:
+        loader.reset()
+    assert placed_panels(LiveLayout) == frozenset({"a", "b"})
+
+    @layout(LiveLayout)
+    def page(request):
+        return HttpResponse("c")
+
+    assert page(rf.get("/")).content.decode() == "<p>a</p><p>b</p>"

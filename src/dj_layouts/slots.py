@@ -14,10 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.signals import setting_changed
 from django.template import Template, TemplateDoesNotExist, TemplateSyntaxError
 from django.template.base import FilterExpression, Node
 from django.template.loader import get_template
 from django.template.loader_tags import ExtendsNode, IncludeNode
+from django.utils.autoreload import file_changed
 
 if TYPE_CHECKING:
     from dj_layouts.layout import Layout
@@ -102,29 +104,38 @@ def layout_slots(layout_class: type[Layout]) -> TemplateSlots | None:
     return template_slots(template)
 
 
-# layout class -> (the compiled layout template it was read from, the placed panel names).
-_placed: dict[type, tuple[Template, frozenset[str] | None]] = {}
+# (layout class, template name) -> the placed panel names, or None when not knowable.
+_placed: dict[tuple[type, str], frozenset[str] | None] = {}
+
+
+def forget_slots(**kwargs: Any) -> None:
+    """Read the templates again: a template file or the TEMPLATES setting changed."""
+    _placed.clear()
+
+
+# runserver's autoreloader sends file_changed for template files too (and keeps serving);
+# tests change TEMPLATES with override_settings.
+file_changed.connect(forget_slots, dispatch_uid="dj_layouts.slots")
+setting_changed.connect(forget_slots, dispatch_uid="dj_layouts.slots")
 
 
 def placed_panels(layout_class: type[Layout]) -> frozenset[str] | None:
     """The names of the panels that have a slot, or None when that is not knowable.
 
-    Read once per compiled template: the cached template loader hands out the same
-    template until it is reset (the autoreloader does so when a template changes),
-    and then the template is read again.
+    Read once per layout, and again after a template file or the TEMPLATES setting
+    changes, so a page pays a dict lookup.
     """
     from dj_layouts.layout import Layout
 
     name = layout_class.template
     if not name or layout_class.get_template is not Layout.get_template:
         return None
-    template = _django_template(name)
-    if template is None:
-        return None
-    memo = _placed.get(layout_class)
-    if memo is not None and memo[0] is template:
-        return memo[1]
+    key = (layout_class, name)
+    try:
+        return _placed[key]
+    except KeyError:
+        pass
     slots = template_slots(name)
     placed = slots.names if slots.complete else None
-    _placed[layout_class] = (template, placed)
+    _placed[key] = placed
     return placed
