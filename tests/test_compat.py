@@ -285,3 +285,12 @@ def test_an_empty_render_queue_of_a_layout_does_not_render_its_template(rf):
 
     assert empty(rf.get("/")).content.decode() == "<main>c</main>[]\n"
     assert full(rf.get("/")).content.decode() == "<main>c</main>[<ul><li><i>x</i></li></ul>\n]\n"
+
+
+def test_layout_queues_of_something_else_is_no_layout(rf):
+    request = rf.get("/")
+    request.layout_queues = {"scripts": "not a queue"}
+    with pytest.raises(AttributeError, match="layout_queues"):
+        add_script(request, "/a.js")
+    html = Template("{% load layouts %}[{% renderscripts %}]").render(RequestContext(request))
+    assert html == "[]"

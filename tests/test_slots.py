@@ -161,3 +161,9 @@ def test_the_slots_are_read_again_when_a_template_file_changes(rf, settings, tmp
         return HttpResponse("c")
 
     assert page(rf.get("/")).content.decode() == "<p>a</p><p>b</p>"
+
+
+def test_a_template_included_twice_is_read_once():
+    assert template_slots("testapp/checks/twice.html") == TemplateSlots(
+        frozenset({"content", "footer"}), complete=True
+    )

@@ -143,10 +143,8 @@ _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
 
 def _check_literal(key: str, name: str, panel: Any, layout: type[Layout]) -> list[CheckMessage]:
-    text = panel.declared
+    text = panel.declared  # a positional literal source is always a str
     if panel.source_keyword is not None or not isinstance(panel.source, LiteralSource):
-        return []
-    if not isinstance(text, str):
         return []
     if _BARE_NAME.fullmatch(text):
         looks = "a URL name without its namespace"
