@@ -173,8 +173,9 @@ def test_an_unregistered_string_reference_is_e002():
 
     known = ", ".join(sorted(Layout.registry))
     hint = (
-        f"Registered layouts: {known}. Define the layout in <app>/layouts.py or fix the key "
-        "(it is '<app_label>.<ClassName>')."
+        f"Registered layouts: {known}. Define the layout in <app>/layouts.py or fix the key: "
+        "'<first segment of the module path>.<ClassName>' (for myapp/layouts.py, "
+        "'myapp.PageLayout'), or the layout's registry_key."
     )
     messages = [m for m in check_layout_references() if "nowhere." in m.msg]
     assert messages == [
@@ -220,6 +221,114 @@ def test_a_sound_layout_has_no_messages():
         maybe = ConditionalPanel("<p>x</p>", condition="object.flag")
 
     assert _about(check_layouts(), SoundLayout) == []
+
+
+# -- W003, W004, W005: literal text that looks like a name; slots --------------------------
+@pytest.mark.parametrize(
+    ("text", "looks", "hint"),
+    [
+        (
+            "header",
+            "a URL name without its namespace",
+            'Write Panel(url_name="header") to call that view, or Panel(literal="header") to '
+            "keep the text.",
+        ),
+        (
+            "myapp.sidebar",
+            "a dotted path to a view",
+            "Pass the view itself (import it), or url_name= with its URL name, or "
+            'Panel(literal="myapp.sidebar") to keep the text.',
+        ),
+    ],
+)
+def test_literal_text_that_looks_like_a_url_name_or_a_dotted_path_is_w003(text, looks, hint):
+    class WordyLayout(Layout):
+        template = "testapp/core/slots.html"
+        header = Panel(text)
+        kept = Panel(literal=text)  # said explicitly: no warning
+        sentence = Panel("Hello, world.")
+
+    assert _about(check_layouts(), WordyLayout) == [
+        checks.Warning(
+            f"Panel 'header' of layout tests.WordyLayout renders the literal text {text!r}, "
+            f"which looks like {looks}.",
+            hint=hint,
+            obj=WordyLayout,
+            id="dj_layouts.W003",
+        )
+    ]
+
+
+def test_a_slot_for_an_undeclared_panel_is_w004_through_extends_and_include():
+    class TypoSlotLayout(Layout):
+        template = "testapp/checks/child.html"
+        header = Panel("<h1>h</h1>")
+        footer = Panel("<p>f</p>")
+        sidebar = Panel("<p>s</p>")
+
+    assert _about(check_layouts(), TypoSlotLayout) == [
+        checks.Warning(
+            "The template 'testapp/checks/child.html' of layout tests.TypoSlotLayout places "
+            "the panel 'sidebr', which the layout does not declare; did you mean 'sidebar'?",
+            hint="Declared panels: 'header', 'footer', 'sidebar'. Fix the name in the template, "
+            "or declare 'sidebr' on the layout.",
+            obj=TypoSlotLayout,
+            id="dj_layouts.W004",
+        ),
+        checks.Warning(
+            "Panel 'sidebar' of layout tests.TypoSlotLayout has no slot: its template "
+            "'testapp/checks/child.html' (with what it extends and includes) has no "
+            "{% panel 'sidebar' %}. Pages do not run it.",
+            hint='Add {% panel "sidebar" %}{% endpanel %} to the template, or remove the panel.',
+            obj=TypoSlotLayout,
+            id="dj_layouts.W005",
+        ),
+    ]
+
+
+def test_a_slot_for_a_panel_only_views_add_is_no_w004():
+    class PerViewSlotLayout(Layout):
+        template = "testapp/checks/child.html"  # places 'sidebr' too, not close to these
+        header = Panel("<h1>h</h1>")
+        footer = Panel("<p>f</p>")
+
+    assert _about(check_layouts(), PerViewSlotLayout) == []
+
+
+def test_a_panel_removed_from_a_base_layout_may_keep_its_slot():
+    class FullLayout(Layout):
+        template = "testapp/checks/child.html"
+        header = Panel("<h1>h</h1>")
+        footer = Panel("<p>f</p>")
+        sidebr = Panel("<p>s</p>")
+
+    class TrimmedLayout(FullLayout):
+        sidebr = None
+
+    assert _about(check_layouts(), FullLayout) == []
+    assert _about(check_layouts(), TrimmedLayout) == []
+
+
+def test_slots_decided_at_render_time_give_no_w005():
+    class DynamicLayout(Layout):
+        template = "testapp/checks/dynamic.html"  # {% include extra_template %}
+        header = Panel("<h1>h</h1>")
+        footer = Panel("<p>f</p>")
+        elsewhere = Panel("<p>maybe in the included template</p>")
+
+    class PerRequestLayout(Layout):
+        template = "testapp/checks/base.html"
+        elsewhere = Panel("<p>x</p>")
+
+        def get_template(self, request):
+            return "testapp/checks/child.html"
+
+    class LoopLayout(Layout):
+        template = "testapp/core/slots.html"  # {% panel slot %} in a loop
+        anything = Panel("<p>x</p>")
+
+    for layout_class in (DynamicLayout, PerRequestLayout, LoopLayout):
+        assert _about(check_layouts(), layout_class) == []
 
 
 def test_a_missing_layout_template_is_e003():

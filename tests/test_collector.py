@@ -84,7 +84,7 @@ def test_find_collector_refuses_a_request_no_layout_rendered():
     with pytest.raises(RuntimeError) as excinfo:
         find_collector(RequestFactory().get("/"), "{% addstyle %}")
     assert excinfo.value.args == (
-        "{% addstyle %} needs a request rendered by a layout, and this one is not. Call it "
+        "{% addstyle %} needs a request rendered by a layout, and this one is not (it has no request.layout_queues). Call it "
         "from a view under @layout/@async_layout or a layout mixin, or from one of "
         "their panels.",
     )

@@ -206,7 +206,7 @@ def test_a_panel_writing_the_layout_context_fails_with_the_read_only_error(rf):
 
     class WritingLayout(Layout):
         template = "testapp/core/context.html"
-        writer = Panel(write)
+        reader = Panel(write)
 
     @layout(WritingLayout)
     def view(request):
@@ -214,7 +214,7 @@ def test_a_panel_writing_the_layout_context_fails_with_the_read_only_error(rf):
 
     with pytest.raises(PanelRenderError) as excinfo:
         view(rf.get("/"))
-    assert excinfo.value.panel_error.panel_name == "writer"
+    assert excinfo.value.panel_error.panel_name == "reader"
     assert excinfo.value.panel_error.exception.args == READ_ONLY
 
 

@@ -230,9 +230,9 @@ def test_htmx_detector_needs_hx_request_true():
     assert htmx_detector(rf.get("/")) is False
 
 
-def test_query_param_detector_reads_partial_1_or_true():
+def test_query_param_detector_reads_exactly_partial_1():
     assert query_param_detector(rf.get("/?_partial=1")) is True
-    assert query_param_detector(rf.get("/?_partial=true")) is True
+    assert query_param_detector(rf.get("/?_partial=true")) is False
     assert query_param_detector(rf.get("/?_partial=0")) is False
     assert query_param_detector(rf.get("/")) is False
 
@@ -410,6 +410,32 @@ def test_same_layout_gets_the_partial_retargeted_to_the_content_slot():
     assert "HX-Reswap" not in response
     assert "dj_layout_current" not in response.cookies
     assert seen["partial"] is True
+
+
+@smart()
+def test_a_cookie_of_the_existing_package_with_the_bare_class_name_still_matches():
+    # A rolling deploy: the cookie was written by the existing package.
+    response = shop_page(hx(cookie="HxShopLayout"))
+    assert not is_full(response)
+    assert response["HX-Retarget"] == "#panel-content"
+    assert current_layout(hx(cookie="HxShopLayout")) == SHOP
+
+
+@smart()
+def test_an_ambiguous_bare_class_name_in_the_cookie_counts_as_another_layout(
+    restore_layout_registry,
+):
+    class HxShopLayout(Layout):  # a second layout of that name, under another key
+        template = "testapp/htmx/layout.html"
+        registry_key = "other.HxShopLayout"
+
+    response = shop_page(hx(cookie="HxShopLayout"))
+    assert is_full(response)
+    assert response["HX-Retarget"] == "body"
+    assert response.cookies["dj_layout_current"].value == SHOP
+    assert current_layout(hx(cookie="HxShopLayout")) is None
+    assert current_layout(hx(cookie="NoSuchLayout")) is None
+    assert current_layout(hx(cookie="tests.NoSuchLayout")) is None
 
 
 @smart(HTMX_CONTENT_TARGET="#main")

@@ -711,7 +711,7 @@ def test_queueing_outside_a_layout_request_says_so(rf, name, call):
     with pytest.raises(RuntimeError) as excinfo:
         call(rf.get("/"))
     assert excinfo.value.args == (
-        f"{name} needs a request rendered by a layout, and this one is not. Call it from a "
+        f"{name} needs a request rendered by a layout, and this one is not (it has no request.layout_queues). Call it from a "
         "view under @layout/@async_layout or a layout mixin, or from one of their panels.",
     )
 

@@ -36,3 +36,12 @@ def test_sandbox_models_match_their_migrations(tmp_path: Path) -> None:
     done = run_manage("makemigrations", "--check", "--dry-run", database=tmp_path / "db.sqlite3")
 
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_readme_says_how_to_change_the_sandbox_port() -> None:
+    # nox -s sandbox runs uvicorn with --port 8000 and then the arguments after `--`;
+    # uvicorn takes the last --port, which the README relies on.
+    readme = (ROOT / "README.md").read_text()
+    assert "`.venv/bin/nox -s sandbox -- --port 8001`" in readme
+    noxfile = (ROOT / "noxfile.py").read_text()
+    assert '"--port", "8000"),\n            *session.posargs,' in noxfile

@@ -479,3 +479,37 @@ def test_a_layout_without_body_end_gets_its_fills_at_the_end(rf):
         f'<djl-fill data-page="{token}" data-slots="0" data-html="&lt;p&gt;fast done&lt;/p&gt;">'
         "</djl-fill>"
     )
+
+
+class LoadingLayout(Layout):
+    template = "streamapp/loading.html"
+    full = Panel("<p>full</p>")
+    empty = Panel("")
+    plain = Panel("")
+
+
+@pytest.mark.parametrize("mode", ["unordered", "ordered", None])
+def test_a_loading_placeholder_shows_until_the_panel_comes_then_its_html_or_the_fallback(rf, mode):
+    @layout(LoadingLayout, streaming=mode)
+    def page(request):
+        return HttpResponse("<h1>c</h1>")
+
+    response = page(rf.get("/"))
+    if mode is None:
+        body = response.content.decode()
+        assert '<div id="empty"><p>nothing here</p></div>' in body
+        assert "Loading" not in body
+        return
+    body = b"".join(response.streaming_content).decode()
+    if mode == "ordered":  # slots wait for their panel: no placeholder is ever shown
+        assert '<div id="full"><p>full</p></div>' in body
+        assert '<div id="empty"><p>nothing here</p></div>' in body
+        assert "Loading" not in body
+        return
+    # Unordered: the shell shows the placeholders; an empty panel's fill brings the fallback.
+    assert '<div id="full"><!--djl:' in body
+    shell = body[: body.index("<djl-fill")]
+    assert shell.count("<p>Loading</p>") == 2
+    assert "plain fallback" in shell  # no {% loading %}: the fallback, as before
+    fills = {fill["data-slots"]: fill.get("data-html") for fill in fills_of(body).fills}
+    assert fills == {"0": "<p>full</p>", "1": "<p>nothing here</p>", "2": None}

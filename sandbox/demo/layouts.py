@@ -405,7 +405,7 @@ class CacheLayout(SlotsLayout):
             ),
             (
                 "per_session",
-                "Panel(rendered_at, cache=cache.per_session(timeout=300))",
+                "Panel(rendered_for_session, cache=cache.per_session(timeout=300))",
                 "One entry per session.",
             ),
             (
@@ -418,7 +418,7 @@ class CacheLayout(SlotsLayout):
     }
     sitewide = Panel(panels.rendered_at, cache=cache.sitewide(timeout=300))
     per_path = Panel(panels.rendered_at, cache=cache.per_path(timeout=300))
-    per_session = Panel(panels.rendered_at, cache=cache.per_session(timeout=300))
+    per_session = Panel(panels.rendered_for_session, cache=cache.per_session(timeout=300))
     stale_while_revalidate = Panel(
         panels.rendered_at, cache=cache.sitewide(timeout=5, stale_ttl=300)
     )

@@ -222,12 +222,16 @@ async def recommendations(request: HttpRequest) -> str:
 
 
 async def slow_async(request: HttpRequest) -> str:
-    await asyncio.sleep(SLOW)
+    # Timed like the others, so the timeline shows where the timeout cut it off.
+    with stopwatch_of(request).measure("slow_async", "async callable"):
+        await asyncio.sleep(SLOW)
     return "<p>The slow async panel finished (it should have been cut off).</p>"
 
 
 def slow_sync(request: HttpRequest) -> str:
-    time.sleep(SLOW)
+    # A thread cannot be stopped: the timeline shows it still running when the page is drawn.
+    with stopwatch_of(request).measure("slow_sync", "sync callable"):
+        time.sleep(SLOW)
     return "<p>The slow sync panel finished (it should have been cut off).</p>"
 
 
@@ -295,6 +299,19 @@ def blank(request: HttpRequest) -> str:
 def rendered_at(request: HttpRequest) -> str:
     """A timestamp: a cached panel keeps showing the time it was first rendered."""
     return format_html('<p>Rendered at <time class="rendered-at">{}</time></p>', _now())
+
+
+def rendered_for_session(request: HttpRequest) -> str:
+    """``rendered_at``, saying so when it is the entry every visitor without a session shares."""
+    html = rendered_at(request)
+    if request.session.session_key is not None:
+        return html
+    return format_html(
+        '{}<p class="note" id="no-session-note">You have no session yet, so this is the shared '
+        '"no session" entry: its time may be another visitor\'s. From your next visit on, '
+        "you get an entry of your own.</p>",
+        html,
+    )
 
 
 # -- streaming ----------------------------------------------------------------------------

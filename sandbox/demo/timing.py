@@ -8,6 +8,8 @@ template then draws the timeline.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +39,9 @@ class Stopwatch:
     def __init__(self) -> None:
         self.started = time.perf_counter()
         self._spans: list[Span] = []
+        # Blocks still running: a panel the page stopped waiting for (a timeout) is one.
+        self._open: dict[int, Span] = {}
+        self._ids = itertools.count()
         self._lock = threading.Lock()
 
     def now_ms(self) -> float:
@@ -48,13 +53,27 @@ class Stopwatch:
 
     @contextmanager
     def measure(self, name: str, kind: str) -> Iterator[dict[str, Any]]:
-        """Time a block; what it yields is filled with the span once the block ends."""
+        """Time a block; what it yields is filled with the span once the block ends.
+
+        Until it ends, the report shows the block as still running; a block cut off
+        by a cancellation (an async panel's timeout) ends there, and says so.
+        """
         result: dict[str, Any] = {}
         start = self.now_ms()
+        thread = threading.current_thread().name
+        key = next(self._ids)
+        with self._lock:
+            self._open[key] = Span(name, f"{kind} · timed out, still running", start, 0, thread)
+        ended = kind
         try:
             yield result
+        except asyncio.CancelledError:
+            ended = f"{kind} · timed out, cancelled"
+            raise
         finally:
-            span = Span(name, kind, start, self.now_ms(), threading.current_thread().name)
+            span = Span(name, ended, start, self.now_ms(), thread)
+            with self._lock:
+                self._open.pop(key, None)
             self.add(span)
             result["span"] = span
 
@@ -62,7 +81,11 @@ class Stopwatch:
         """Total time so far and every span, with bar offsets in % of the total."""
         total = self.now_ms()
         with self._lock:
-            spans = sorted(self._spans, key=lambda span: span.start_ms)
+            running = [
+                Span(span.name, span.kind, span.start_ms, total, span.thread)
+                for span in self._open.values()
+            ]
+            spans = sorted([*self._spans, *running], key=lambda span: span.start_ms)
         scale = max(total, 1.0)
         rows = [
             {

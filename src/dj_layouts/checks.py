@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Warning, register
@@ -9,8 +11,9 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 
 from dj_layouts.conf import SETTING_NAME, validation_errors
-from dj_layouts.layout import Layout
-from dj_layouts.panels import ConditionalPanel, TemplateSource, UrlSource
+from dj_layouts.layout import CONTENT, Layout
+from dj_layouts.panels import ConditionalPanel, LiteralSource, TemplateSource, UrlSource
+from dj_layouts.slots import layout_slots
 from dj_layouts.views import layout_references
 
 
@@ -38,7 +41,8 @@ def check_layout_references(**kwargs: Any) -> list[CheckMessage]:
                 Error(
                     f"{where} refers to the layout {key!r}, which is not registered.",
                     hint=f"Registered layouts: {known}. Define the layout in <app>/layouts.py "
-                    "or fix the key (it is '<app_label>.<ClassName>').",
+                    "or fix the key: '<first segment of the module path>.<ClassName>' (for "
+                    "myapp/layouts.py, 'myapp.PageLayout'), or the layout's registry_key.",
                     id="dj_layouts.E002",
                 )
             )
@@ -83,13 +87,94 @@ def check_layouts(**kwargs: Any) -> list[CheckMessage]:
             )
         for name, panel in layout.get_panels().items():
             messages.extend(_check_panel(key, name, panel, layout, settings_valid))
+        messages.extend(_check_slots(key, layout))
     return messages
+
+
+def _check_slots(key: str, layout: type[Layout]) -> list[CheckMessage]:
+    slots = layout_slots(layout)
+    if slots is None:
+        return []
+    messages: list[CheckMessage] = []
+    declared = layout.get_panels()
+    known = ", ".join(repr(name) for name in declared) or "none"
+    # A panel a base layout declares and this one removes (sidebar = None) is no mistake.
+    removed = {
+        name
+        for base in layout.__mro__[1:]
+        if isinstance(base, type) and issubclass(base, Layout)
+        for name in base.get_panels()
+    }
+    for name in sorted(slots.names - set(declared) - removed - {CONTENT}):
+        # Only a near miss is reported: a slot for a panel that views add with panels=
+        # has a name of its own.
+        close = difflib.get_close_matches(name, declared, n=1, cutoff=0.8)
+        if close:
+            messages.append(
+                Warning(
+                    f"The template {layout.template!r} of layout {key} places the panel "
+                    f"{name!r}, which the layout does not declare; did you mean {close[0]!r}?",
+                    hint=f"Declared panels: {known}. Fix the name in the template, or declare "
+                    f"{name!r} on the layout.",
+                    obj=layout,
+                    id="dj_layouts.W004",
+                )
+            )
+    if slots.complete:
+        for name in declared:
+            if name not in slots.names:
+                messages.append(
+                    Warning(
+                        f"Panel {name!r} of layout {key} has no slot: its template "
+                        f"{layout.template!r} (with what it extends and includes) has no "
+                        f"{{% panel {name!r} %}}. Pages do not run it.",
+                        hint=f'Add {{% panel "{name}" %}}{{% endpanel %}} to the template, '
+                        "or remove the panel.",
+                        obj=layout,
+                        id="dj_layouts.W005",
+                    )
+                )
+    return messages
+
+
+# A URL name without its namespace ("header"), or a dotted path ("myapp.sidebar").
+_BARE_NAME = re.compile(r"[A-Za-z_][\w-]*")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
+
+
+def _check_literal(key: str, name: str, panel: Any, layout: type[Layout]) -> list[CheckMessage]:
+    text = panel.declared  # a positional literal source is always a str
+    if panel.source_keyword is not None or not isinstance(panel.source, LiteralSource):
+        return []
+    if _BARE_NAME.fullmatch(text):
+        looks = "a URL name without its namespace"
+        hint = (
+            f'Write Panel(url_name="{text}") to call that view, or '
+            f'Panel(literal="{text}") to keep the text.'
+        )
+    elif _DOTTED.fullmatch(text):
+        looks = "a dotted path to a view"
+        hint = (
+            "Pass the view itself (import it), or url_name= with its URL name, or "
+            f'Panel(literal="{text}") to keep the text.'
+        )
+    else:
+        return []
+    return [
+        Warning(
+            f"Panel {name!r} of layout {key} renders the literal text {text!r}, which "
+            f"looks like {looks}.",
+            hint=hint,
+            obj=layout,
+            id="dj_layouts.W003",
+        )
+    ]
 
 
 def _check_panel(
     key: str, name: str, panel: Any, layout: type[Layout], settings_valid: bool
 ) -> list[CheckMessage]:
-    messages: list[CheckMessage] = []
+    messages = _check_literal(key, name, panel, layout)
     source = panel.source
     if isinstance(source, UrlSource):
         try:

@@ -81,11 +81,20 @@ class BoundQueue:
     def __len__(self) -> int:
         return len(self.collector.entries(self.name))
 
-    def add(self, item: QueueItem) -> None:
-        self.collector.add(self.name, item)
+    def add(self, item: QueueItem | str) -> None:
+        """Queue ``item``; a string is parsed as ``add_to_queue()`` parses it."""
+        if isinstance(item, str):
+            for parsed in self.queue.parse(item):
+                self.collector.add(self.name, parsed)
+        else:
+            self.collector.add(self.name, item)
 
     def render(self, request: HttpRequest | None = None) -> SafeString:
-        return self.queue.render(self.items, request, name=self.name)
+        """The queue's HTML; an empty queue renders ``""``, its template unused."""
+        items = self.items
+        if not items:
+            return SafeString("")
+        return self.queue.render(items, request, name=self.name)
 
 
 class QueueCollector(Mapping[str, BoundQueue]):
@@ -98,6 +107,14 @@ class QueueCollector(Mapping[str, BoundQueue]):
     @classmethod
     def for_layout(cls, layout_class: type[Layout]) -> QueueCollector:
         return cls(layout_class.get_queue_spec())
+
+    @classmethod
+    def of(cls, queues: Mapping[str, RenderQueue], owner: str = "<request>") -> QueueCollector:
+        """A collector of ``queues`` (name -> declaration), for a request set up by hand in tests.
+
+        ``request.layout_queues = QueueCollector.of({"extras": RenderQueue()})``.
+        """
+        return cls(QueueSpec(owner, queues))
 
     def __getitem__(self, name: str) -> BoundQueue:
         if name not in self.spec.queues:
@@ -167,19 +184,45 @@ class QueueCollector(Mapping[str, BoundQueue]):
         return self[name].render(request)
 
 
+class NoLayoutQueues(RuntimeError, AttributeError):
+    """The request has no ``layout_queues``: no layout is rendering it.
+
+    Also an ``AttributeError``, the type the existing dj-layouts package raises here.
+    """
+
+
+def collector_of(request: HttpRequest | None) -> QueueCollector | None:
+    """The collector of ``request``, or None when no layout is rendering it.
+
+    A plain mapping of queue declarations set by hand
+    (``request.layout_queues = {"scripts": ScriptQueue()}``, as tests written for
+    the existing package do) becomes a collector of those queues on first use.
+    """
+    queues = getattr(request, "layout_queues", None)
+    if isinstance(queues, QueueCollector) or not isinstance(queues, Mapping):
+        return queues
+    from dj_layouts.queues import RenderQueue  # queues.py imports this module
+
+    if not all(isinstance(queue, RenderQueue) for queue in queues.values()):
+        return None
+    collector = QueueCollector.of(queues)
+    request.layout_queues = collector  # type: ignore[union-attr]
+    return collector
+
+
 def find_collector(request: HttpRequest | None, caller: str) -> QueueCollector:
-    """The collector of ``request``, or a ``RuntimeError`` naming ``caller`` and the fix."""
+    """The collector of ``request``, or an error naming ``caller`` and the fix."""
     if request is None:
         raise RuntimeError(
             f"{caller} found no request to queue on. Render the template with the request "
             "(render(request, ...), a TemplateResponse or render_to_string(..., request=request))."
         )
-    collector = getattr(request, "layout_queues", None)
-    if not isinstance(collector, QueueCollector):
-        raise RuntimeError(
-            f"{caller} needs a request rendered by a layout, and this one is not. Call it "
-            "from a view under @layout/@async_layout or a layout mixin, or from one of "
-            "their panels."
+    collector = collector_of(request)
+    if collector is None:
+        raise NoLayoutQueues(
+            f"{caller} needs a request rendered by a layout, and this one is not (it has no "
+            "request.layout_queues). Call it from a view under @layout/@async_layout or a "
+            "layout mixin, or from one of their panels."
         )
     return collector
 

@@ -50,6 +50,8 @@ def _function_view(mixin: type, func: ViewFunc, attrs: dict[str, Any]) -> ViewFu
     view: ViewFunc = view_class.as_view()
     functools.update_wrapper(view, func)
     view.__dict__["view_class"] = view_class  # update_wrapper copied func.__dict__ over it
+    # As in the existing package: the class or key as given, read by HTMX routing code.
+    view.__dict__["layout_class"] = layout_class
     return view
 
 

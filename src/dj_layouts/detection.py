@@ -51,8 +51,12 @@ htmx_detector.vary_headers = ("HX-Request", "HX-History-Restore-Request")  # typ
 
 
 def query_param_detector(request: HttpRequest) -> bool:
-    """Partial when the query string has ``_partial=1`` (or ``_partial=true``)."""
-    return request.GET.get("_partial") in ("1", "true")
+    """Partial when the query string has exactly ``_partial=1``, as in the existing package.
+
+    ``_partial=true`` or ``_partial=yes`` is not partial: one spelling, so every
+    link and cache key agrees on it.
+    """
+    return request.GET.get("_partial") == "1"
 
 
 def is_partial_request(request: HttpRequest) -> bool:
@@ -93,9 +97,18 @@ def current_layout(request: HttpRequest) -> str | None:
 
     The ``DJ-Layout`` request header (one per tab) wins over the layout-tracking
     cookie (one per browser). A value that names no registered layout is ignored.
+    A cookie written by the existing package holds the bare class name: it still
+    matches while exactly one registered layout has that name (a rolling deploy),
+    and an ambiguous one counts as another layout.
     """
     key = request.META.get(_LAYOUT_META) or request.COOKIES.get(get_settings().HTMX_COOKIE_NAME)
-    return key if key in Layout.registry else None
+    if key is None or key in Layout.registry:
+        return key
+    if "." not in key:
+        matches = [found for found, cls in Layout.registry.items() if cls.__name__ == key]
+        if len(matches) == 1:
+            return matches[0]
+    return None
 
 
 def wants_partial(request: HttpRequest, layout_class: type[Layout]) -> bool:

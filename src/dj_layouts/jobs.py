@@ -21,6 +21,7 @@ from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
 from dj_layouts.executors import PanelJob, PanelOutcome
 from dj_layouts.queues import QueueCollector
 from dj_layouts.requests import CsrfSeed, make_panel_request
+from dj_layouts.slots import placed_panels
 
 if TYPE_CHECKING:
     from dj_layouts.layout import Layout
@@ -143,7 +144,11 @@ class JobFactory:
         layout_class = self.layout_class
         default_timeout = layout_class.panel_timeout
         tasks, jobs = [], []
+        placed = placed_panels(layout_class)
         for index, panel in indexed:
+            # A panel without a slot in the template would be rendered for nothing.
+            if placed is not None and panel.name not in placed:
+                continue
             if not panel.should_render(snapshot):
                 continue
             task = self.task(index, panel, snapshot)

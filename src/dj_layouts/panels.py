@@ -120,6 +120,8 @@ class Panel:
         self.timeout = timeout
         self.eager = eager
         keyword = next((key for key in chosen if key in KEYWORD_SOURCES), None)
+        #: The keyword the source was given with (``"literal"``...), None when positional.
+        self.source_keyword = keyword
         self.declared: Any
         self.source: Source
         if keyword is not None:
@@ -152,7 +154,7 @@ class Panel:
         clone.name = name
         return clone
 
-    def should_render(self, layout_context: Mapping[str, Any]) -> bool:
+    def should_render(self, layout_context: Mapping[str, Any] | HttpRequest) -> bool:
         """Whether the panel renders at all; ``ConditionalPanel`` decides per request."""
         return True
 
@@ -189,11 +191,36 @@ class ConditionalPanel(Panel):
     skipped entirely and renders empty; an exception counts as false and is logged.
     """
 
-    def __init__(self, source: Any = _MISSING, *, condition: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: Any = _MISSING,
+        *,
+        condition: Any,
+        template_name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if template_name is not None:
+            # The existing dj-layouts package documents template_name= as an alias of the source.
+            others = ["source"] if source is not _MISSING and source is not None else []
+            others += [key for key in ("url_name", "literal", "template") if kwargs.get(key)]
+            if others:
+                raise TypeError(
+                    f"{type(self).__name__}() takes exactly one source, got "
+                    f"{' and '.join(others)} and template_name. Pass one of: a positional "
+                    "source, url_name=, literal= or template= (template_name= is its alias)."
+                )
+            kwargs["template"] = template_name
         super().__init__(source, **kwargs)
         self.condition = condition
 
-    def should_render(self, layout_context: Mapping[str, Any]) -> bool:
+    def should_render(self, layout_context: Mapping[str, Any] | HttpRequest) -> bool:
+        """Whether the condition holds for ``layout_context``.
+
+        A request may be passed instead (as the existing package does); its
+        ``request.layout_context`` is then the layout context.
+        """
+        if isinstance(layout_context, HttpRequest):
+            layout_context = getattr(layout_context, "layout_context", None) or {}
         condition = self.condition
         try:
             if callable(condition):

@@ -22,6 +22,7 @@ class Slot:
     number: int
     name: str
     fallback: str
+    loading: str | None = None  # shown while an unordered page waits; None: the fallback
 
 
 @dataclass
@@ -43,8 +44,8 @@ class StreamPlan:
         self.slots: list[Slot] = []
         self.queues: list[str] = []
 
-    def slot(self, name: str, fallback: str) -> str:
-        self.slots.append(Slot(len(self.slots), name, fallback))
+    def slot(self, name: str, fallback: str, loading: str | None = None) -> str:
+        self.slots.append(Slot(len(self.slots), name, fallback, loading))
         return f"\x00djl{self.token}:slot:{len(self.slots) - 1}\x00"
 
     def queue(self, name: str) -> str:

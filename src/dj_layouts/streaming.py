@@ -215,21 +215,29 @@ class Streamer:
             return
         head, tail = self._split_tail()
         yield _Emit(head + markup.runtime_tag(url, self.token, self.nonce))
-        slots: dict[str, list[int]] = {}
+        slots: dict[str, list[Slot]] = {}
         for part in self.parts:
             if isinstance(part, Slot) and part.name in self.indices:
-                slots.setdefault(part.name, []).append(part.number)
+                slots.setdefault(part.name, []).append(part)
         for _ in range(self.job_count):
             outcome, html = yield _Next()
             late = self.late_items(outcome.index)
-            numbers = slots.get(outcome.name)
-            if not numbers:
+            parts = slots.get(outcome.name, [])
+            if not parts:
                 yield _Emit(late)  # no slot to fill: only its queue items go out
-            elif not (html or "").strip():
-                # The fallback stays; the runtime only takes the slot's marks away.
-                yield _Emit(late + markup.fill(self.token, numbers, None))
+            elif (html or "").strip():
+                yield _Emit(markup.fill(self.token, [p.number for p in parts], html + late))
             else:
-                yield _Emit(markup.fill(self.token, numbers, html + late))
+                # The fallback stays (the runtime only takes the marks away), or replaces
+                # the slot's loading placeholder.
+                keep = [p.number for p in parts if p.loading is None]
+                fills = [markup.fill(self.token, keep, None)] if keep else []
+                fills += [
+                    markup.fill(self.token, [p.number], p.fallback)
+                    for p in parts
+                    if p.loading is not None
+                ]
+                yield _Emit(late + "".join(fills))
         yield _Emit(tail)
 
     def _split_tail(self) -> tuple[str, str]:
@@ -245,7 +253,8 @@ class Streamer:
             elif isinstance(part, Slot) and part.name not in self.indices:
                 texts.append(part.fallback)  # no panel of that name: nothing will come
             elif isinstance(part, Slot):
-                texts.append(markup.slot(self.token, part.number, part.fallback))
+                shown = part.fallback if part.loading is None else part.loading
+                texts.append(markup.slot(self.token, part.number, shown))
             else:
                 texts.append(self.queue_html(part.name, []))
         shell = "".join(texts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.docs.pages import check_settings_block, settings_blocks
+from tests.docs.pages import check_settings_block, code_blocks, page_path, settings_blocks
 from tests.docs.support import open_page
 
 PAGE = "getting-started.md"
@@ -50,3 +50,21 @@ def test_doc_project_leaves_nothing_behind(tmp_path):
     assert "myapp.DefaultLayout" not in Layout.registry
     assert not [name for name in sys.modules if name.split(".")[0] in ("myapp", "mysite")]
     assert str(tmp_path / "project") not in sys.path
+
+
+def test_the_install_commands_get_this_library_not_the_existing_package():
+    # `pip install dj-layouts` would install the existing package from PyPI (issue 16).
+    commands = [b.code for b in code_blocks(PAGE) if b.lang == "sh"]
+    installs = [line for block in commands for line in block.splitlines() if "pip install" in line]
+    assert installs == [
+        "python -m pip install ./dj-layouts",
+        'python -m pip install "dj-layouts @ git+<repository URL>"',
+        "python -m pip install pytest pytest-django",
+    ]
+    assert "Layout.registry" in commands[2]  # the way to check which package you got
+
+
+def test_the_tests_say_they_need_pytest_django():
+    (toml,) = [b for b in code_blocks(PAGE) if b.lang == "toml"]
+    assert 'DJANGO_SETTINGS_MODULE = "mysite.settings"' in toml.code
+    assert "pytest-django" in page_path(PAGE).read_text()

@@ -108,9 +108,13 @@ def test_demo_page(
         assert page.locator("#slot-footer").inner_text().strip()
         for body in page.locator(".slot-body").all():
             assert body.inner_text().strip(), "every card shows its panel or its fallback"
-        # The stylesheet loaded and applies.
-        background = page.locator(".topbar").evaluate("e => getComputedStyle(e).backgroundColor")
-        assert background == "rgb(13, 17, 23)"
+    # Every page, the htmx demo's own layouts included, has the sandbox's stylesheet
+    # (issue 16: they were browser-default serif) and a way back to the demos.
+    background = page.locator(".topbar").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(13, 17, 23)"
+    font = page.locator("#panel-content").evaluate("e => getComputedStyle(e).fontFamily")
+    assert "serif" not in font.replace("sans-serif", "")
+    assert page.locator(".topbar a.brand").get_attribute("href") == "/"
     assert_valid_html(response.body(), url)
     duplicates = page.evaluate(
         """() => {
@@ -341,7 +345,17 @@ def test_timed_out_panels_show_the_error_fallback_quickly(page: Any, sandbox_url
         )
     assert "Done in time." in slot(page, "quick").inner_text()
     total, spans = timeline(page)
-    assert set(spans) == {"quick"}
+    # The timed-out panels are on the timeline too (issue 16), where the page stopped
+    # waiting for them: the async one cancelled at 0.5 s, the sync one still running.
+    assert set(spans) == {"quick", "slow_async", "slow_sync"}
+    assert 400 <= spans["slow_async"][1] < 1500
+    assert spans["slow_sync"][1] >= 750
+    kinds = {
+        row.get_attribute("data-name"): row.locator("td").nth(1).inner_text()
+        for row in page.locator(".span-row").all()
+    }
+    assert kinds["slow_async"] == "async callable · timed out, cancelled"
+    assert kinds["slow_sync"] == "sync callable · timed out, still running"
     assert 750 <= total < 2500
 
 
@@ -406,8 +420,11 @@ def _rendered_at(page: Any) -> dict[str, str]:
 def test_cached_panels_keep_their_timestamp(page: Any, sandbox_url: str) -> None:
     visit(page, sandbox_url + "/cache/")
     first = _rendered_at(page)
+    # The first visit has no session: the card says it shows the shared entry (issue 16).
+    assert slot(page, "per_session").locator("#no-session-note").count() == 1
     page.reload()
     second = _rendered_at(page)
+    assert slot(page, "per_session").locator("#no-session-note").count() == 0
     page.reload()
     third = _rendered_at(page)
 

@@ -39,9 +39,11 @@ def slots_of(page: Any, url: str) -> str:
 def test_unordered_fast_panels_show_while_the_slow_one_is_pending(page, sandbox_url):
     page.goto(f"{sandbox_url}/streaming/unordered/", wait_until="commit")
     page.wait_for_selector("#slot-fast .streamed", state="attached")
-    # The slow panel (1.5 s) is still on its fallback while the fast one (0.1 s) shows.
+    # The slow panel (1.5 s) still shows its loading placeholder, not the "rendered
+    # nothing" fallback (issue 16), while the fast one (0.1 s) shows.
     assert page.locator("#slot-slow .streamed").count() == 0
-    assert page.locator("#slot-slow .fallback").count() == 1
+    assert page.locator("#slot-slow .loading").inner_text() == "Loading…"
+    assert page.locator("#slot-slow .fallback").count() == 0
     page.wait_for_load_state("load")
     assert page.locator("#slot-slow .streamed").count() == 1
 

@@ -109,7 +109,9 @@ def test_bad_arguments_are_a_template_syntax_error_naming_the_tag(source):
 def test_an_unclosed_panel_tag_is_a_template_syntax_error():
     with pytest.raises(TemplateSyntaxError) as excinfo:
         Template('{% load layouts %}{% panel "a" %}fallback')
-    assert excinfo.value.args == ("Unclosed tag on line 1: 'panel'. Looking for one of: endpanel.",)
+    assert excinfo.value.args == (
+        "Unclosed tag on line 1: 'panel'. Looking for one of: loading, endpanel.",
+    )
 
 
 # -- {% layout_hx_headers %} -------------------------------------------------------------

@@ -377,7 +377,7 @@ def test_adding_outside_a_layout_request_says_so(rf, source, tag):
     with pytest.raises(RuntimeError) as excinfo:
         compiled.render(RequestContext(rf.get("/")))
     assert excinfo.value.args == (
-        f"{tag} needs a request rendered by a layout, and this one is not. Call it from a "
+        f"{tag} needs a request rendered by a layout, and this one is not (it has no request.layout_queues). Call it from a "
         "view under @layout/@async_layout or a layout mixin, or from one of their panels.",
     )
     with pytest.raises(RuntimeError) as excinfo:

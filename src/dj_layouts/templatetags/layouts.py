@@ -5,6 +5,7 @@ Each tag only parses its arguments and hands off to a plain function.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import template
@@ -14,13 +15,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dj_layouts.assembly import STATE_KEY
 from dj_layouts.collector import (
-    QueueCollector,
+    collector_of,
     enqueue_html,
     enqueue_inline,
     enqueue_script,
     enqueue_style,
 )
 from dj_layouts.detection import hx_headers_attr
+from dj_layouts.layout import CONTENT
+
+logger = logging.getLogger("dj_layouts")
 
 register = template.Library()
 
@@ -38,10 +42,17 @@ def panel_html(context: template.Context, name: str) -> str:
 
 
 class PanelNode(Node):
-    def __init__(self, name: FilterExpression, fallback: NodeList, bare: str | None) -> None:
+    def __init__(
+        self,
+        name: FilterExpression,
+        fallback: NodeList,
+        bare: str | None,
+        loading: NodeList | None = None,
+    ) -> None:
         self.name = name
         self.fallback = fallback
         self.bare = bare
+        self.loading = loading
 
     def render(self, context: template.Context) -> SafeString:
         value = self.name.resolve(context, ignore_failures=True)
@@ -51,30 +62,57 @@ class PanelNode(Node):
         state = context.get(STATE_KEY)
         if state is not None and state.plan is not None and name not in state.html:
             # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
-            marker: str = state.plan.slot(name, str(self.fallback.render(context)))
+            loading = None if self.loading is None else str(self.loading.render(context))
+            marker: str = state.plan.slot(name, str(self.fallback.render(context)), loading)
             return mark_safe(marker)
+        if state is not None and name not in state.html:
+            _log_unknown(state, name)
         html = panel_html(context, name)
         if html.strip():
             return mark_safe(html)
         return mark_safe(self.fallback.render(context))
 
 
+def _log_unknown(state: Any, name: str) -> None:
+    """In debug mode, say so when a slot names a panel the page does not have."""
+    from django.conf import settings
+
+    layout_class = type(state.layout)
+    declared = layout_class.get_panels()
+    if not settings.DEBUG or name == CONTENT or name in declared:
+        return
+    logger.warning(
+        '{%% panel "%s" %%} in the template of layout %s names no panel of this page, so '
+        "its fallback shows. Declared panels: %s.",
+        name,
+        layout_class.key,
+        ", ".join(declared) or "none",
+    )
+
+
 @register.tag("panel")
 def do_panel(parser: Parser, token: Token) -> PanelNode:
-    """``{% panel "name" %}fallback{% endpanel %}``: the panel's HTML, else the fallback."""
+    """``{% panel "name" %}fallback{% endpanel %}``: the panel's HTML, else the fallback.
+
+    ``{% panel "name" %}fallback{% loading %}Loading…{% endpanel %}`` also gives the
+    placeholder an unordered streamed page shows until the panel arrives.
+    """
     bits = token.split_contents()
     if len(bits) != 2:
         raise template.TemplateSyntaxError(
             f"'{bits[0]}' takes exactly one argument, the panel name: "
             f'{{% {bits[0]} "sidebar" %}}fallback{{% endpanel %}}'
         )
-    fallback = parser.parse(("endpanel",))
-    parser.delete_first_token()
+    fallback = parser.parse(("loading", "endpanel"))
+    loading = None
+    if parser.next_token().contents == "loading":
+        loading = parser.parse(("endpanel",))
+        parser.delete_first_token()
     # A bare word names a variable holding the panel name ({% for slot in slots %}); when
     # there is no such string variable it is the name itself, as the existing package
     # reads {% panel sidebar %}.
     bare = bits[1] if bits[1].isidentifier() else None
-    return PanelNode(parser.compile_filter(bits[1]), fallback, bare)
+    return PanelNode(parser.compile_filter(bits[1]), fallback, bare, loading)
 
 
 class AddItemNode(Node):
@@ -180,8 +218,8 @@ def do_enqueue(parser: Parser, token: Token) -> EnqueueNode:
 
 def render_queue(context: template.Context, name: str | None, kind: str, tag: str) -> SafeString:
     request = _request(context)
-    collector = getattr(request, "layout_queues", None)
-    if not isinstance(collector, QueueCollector):
+    collector = collector_of(request)
+    if collector is None:
         return mark_safe("")
     if name is None and not any(q.kind == kind for q in collector.spec.queues.values()):
         # No queue of this kind declared: nothing can have been queued. (Several and
