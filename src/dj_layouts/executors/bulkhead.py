@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
 
 from dj_layouts.errors import PanelCircuitOpen, PanelThreadsExhausted
 from dj_layouts.executors.base import PanelJob, PanelOutcome
@@ -53,7 +54,7 @@ def submit(pool: WorkerPool, job: PanelJob) -> Future[PanelOutcome] | PanelOutco
         return job.timed_out(PanelThreadsExhausted(job.name, job.timeout or 0.0, str(exc)))
 
 
-def give_up(pool: WorkerPool, future: Future[PanelOutcome], job: PanelJob, *, why: str) -> bool:
+def give_up(pool: WorkerPool, future: Future[Any], job: PanelJob, *, why: str) -> bool:
     """Stop waiting for ``future``: never start it if queued, else count its thread as abandoned.
 
     True when a running thread was abandoned (the source's fault, for its breaker).
