@@ -182,7 +182,10 @@ class UrlSource(Source):
         urlconf = get_urlconf() or settings.ROOT_URLCONF
         key = None if self._items is None else (urlconf, *self._items)
         if key is not None:
-            found = _url_cache.get(key)
+            try:
+                found = _url_cache.get(key)
+            except TypeError:  # an unhashable URLconf object
+                key = found = None
             if found is not None:
                 return found
         path = self._reverse(urlconf)
