@@ -12,8 +12,9 @@ import time
 from typing import Any
 
 import pytest
+from django.http import HttpResponse
 
-from dj_layouts import Panel, add_script, async_layout
+from dj_layouts import Panel, add_script, async_layout, layout
 from dj_layouts.jobs import QUICK_SECONDS, measured_quick
 from tests._slots import make_layout, script_srcs, sections
 
@@ -48,8 +49,6 @@ async def _until_quick(view: Any, rf: Any, panels: list[Panel]) -> None:
 def _view(panels: dict[str, Any]) -> Any:
     @async_layout(make_layout(panels, name="QuickLayout"))
     async def view(request: Any) -> Any:
-        from django.http import HttpResponse
-
         return HttpResponse("<h1>content</h1>")
 
     return view
@@ -147,12 +146,9 @@ def test_async_panels_and_literal_html_are_never_measured(rf):
         return "<p>a</p>"
 
     panels = {"a": Panel(async_panel), "lit": Panel(literal="<p>l</p>")}
-    from dj_layouts import layout
 
     @layout(make_layout(panels, name="QuickUnmeasuredLayout"))
     def view(request: Any) -> Any:
-        from django.http import HttpResponse
-
         return HttpResponse("<h1>content</h1>")
 
     view(rf.get("/"))
