@@ -1,6 +1,7 @@
 """Run the benchmarks and print one table: measured value, target, PASS/MISS.
 
     python bench/run.py            # every group
+    python bench/run.py headline   # what a panel costs against an {% include %} (issue #15)
     python bench/run.py core       # only bench/bench_core.py
     python bench/run.py --strict   # exit 1 when a target is missed
     BENCH_LOAD_REQUESTS=900 python bench/run.py load   # a shorter load scenario
@@ -23,6 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `python bench/run.py` puts bench/, not the root, on the path
 
 GROUPS = [
+    "headline",
     "core",
     "server",
     "htmx",

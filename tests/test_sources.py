@@ -169,3 +169,31 @@ async def test_a_failing_async_item_cancels_the_others(rf):
     assert excinfo.value.args == ("upstream down",)
     # Nothing is left running once the panel has failed.
     assert cancelled.is_set()
+
+
+def test_a_url_source_knows_the_colour_of_the_view_the_current_urlconf_names():
+    from types import ModuleType
+
+    from django.urls import path, set_urlconf
+
+    from dj_layouts.sources import UrlSource
+
+    def sync_view(request):
+        return "<p>sync</p>"
+
+    async def async_view(request):
+        return "<p>async</p>"
+
+    sync_conf, async_conf = ModuleType("sync_urls"), ModuleType("async_urls")
+    sync_conf.urlpatterns = [path("x/", sync_view, name="colour")]  # type: ignore[attr-defined]
+    async_conf.urlpatterns = [path("x/", async_view, name="colour")]  # type: ignore[attr-defined]
+    source = UrlSource("colour", {})
+    try:
+        set_urlconf(sync_conf)
+        assert source.is_async is False
+        assert source.is_async is False  # asked again: answered from what was learnt
+        set_urlconf(async_conf)
+        assert source.is_async is True
+        assert source.resolve()[0] is async_view
+    finally:
+        set_urlconf(None)

@@ -8,6 +8,7 @@ which is what executors expect of ``PanelJob``.
 from __future__ import annotations
 
 import traceback
+import weakref
 from collections.abc import Mapping
 from threading import current_thread
 from time import perf_counter
@@ -26,6 +27,28 @@ from dj_layouts.slots import placed_panels
 if TYPE_CHECKING:
     from dj_layouts.layout import Layout
     from dj_layouts.panels import Panel
+
+
+#: A sync panel whose renders take less than this (smoothed) is a quick job: on the
+#: async path, quick panels started together share one thread hop (``PanelJob.quick``).
+QUICK_SECONDS = 0.001
+
+# Smoothed render seconds of each sync panel declaration that has rendered here.
+_render_seconds: weakref.WeakKeyDictionary[Panel, float] = weakref.WeakKeyDictionary()
+
+
+def measured_quick(panel: Panel) -> bool:
+    """Whether ``panel`` rendered here before, and took far less than a thread hop costs."""
+    seconds = _render_seconds.get(panel)
+    return seconds is not None and seconds < QUICK_SECONDS
+
+
+def _measure(panel: Panel, seconds: float) -> None:
+    before = _render_seconds.get(panel)
+    # One slow render makes a panel slow at once; it turns quick again only slowly.
+    _render_seconds[panel] = (
+        seconds if before is None or seconds > before else 0.8 * before + 0.2 * seconds
+    )
 
 
 def format_traceback(exc: BaseException) -> str:
@@ -53,6 +76,9 @@ class PanelTask:
         self.cache = cache
 
     def done(self, html: str, started: float, *, cached: bool = False) -> PanelOutcome:
+        elapsed = perf_counter() - started
+        if not cached and self.cache is None and not self.panel.source.is_async:
+            _measure(self.panel, elapsed)
         return PanelOutcome(
             self.index,
             self.name,
@@ -60,7 +86,7 @@ class PanelTask:
             self.queues,
             cached=cached,
             started=started,
-            elapsed=perf_counter() - started,
+            elapsed=elapsed,
             thread=current_thread().name,
         )
 
@@ -108,6 +134,7 @@ class PanelTask:
 
     def job(self, timeout: float | None, layout_key: str) -> PanelJob:
         probe = None
+        is_async = self.panel.is_async
         if self.cache is not None:
             probe = self.probe_cache
         elif not self.panel.source.blocking:
@@ -115,13 +142,14 @@ class PanelTask:
         return PanelJob(
             index=self.index,
             name=self.name,
-            is_async=self.panel.is_async,
+            is_async=is_async,
             timeout=timeout,
             run=self.run,
             arun=self.arun,
             timed_out=self.timed_out,
             probe=probe,
             key=f"{layout_key}.{self.name}",
+            quick=self.cache is None and not is_async and measured_quick(self.panel),
         )
 
 

@@ -6,7 +6,8 @@ stream) and gets the answer back. ``drive()`` (sync views) and ``adrive()`` (asy
 views) are the two thin shells that carry out those steps; nothing else builds
 pages. The request flow (SPEC §2):
 
-1. mark the request (``LayoutState``), layout context defaults, queues, CSRF seed;
+1. mark the request (``LayoutState``), layout context defaults, queues (the CSRF
+   seed comes with the first panel requests, eager ones before the content view);
 2. ``Layout.get_layout_context()``; eager panels start;
 3. the content view; non-200/streaming responses leave as they are, a partial
    request gets the content view's response;
@@ -170,7 +171,7 @@ class Page:
 
     # -- step 1 ----------------------------------------------------------------------------
     def begin(self) -> None:
-        """Mark the request and give it its state: context defaults, queues, CSRF seed."""
+        """Mark the request and give it its state: context defaults, queues."""
         request = self.request
         layout_class = self.layout_class
         partial = self.detect_partials and detection.wants_partial(request, layout_class)
@@ -182,7 +183,6 @@ class Page:
             is_partial=partial,
         )
         self.state.attach(request)
-        self.factory = JobFactory(request, layout_class, share_csrf(request))
 
     def add_context(self, extra: Mapping[str, Any] | None) -> None:
         """Merge what ``Layout.get_layout_context()`` returned over the defaults."""
@@ -192,10 +192,15 @@ class Page:
 
     def _jobs(self, eager: bool | None) -> tuple[list[PanelJob], list[PanelCache]]:
         """The jobs of the panels asked for, and the caches to read before they run."""
-        assert self.factory is not None
         indexed = [(i, p) for i, p in enumerate(self.panels) if eager is None or p.eager is eager]
         if not indexed:
             return [], []
+        if self.factory is None:
+            # Made with the first panel requests, not before: a partial response or a
+            # page without panels never pays for them. Eager panels come before the
+            # content view; other panels after it, and a CSRF secret the content view
+            # made is then in the META their requests copy.
+            self.factory = JobFactory(self.request, self.layout_class, share_csrf(self.request))
         tasks, jobs = self.factory.jobs(indexed, get_layout_context(self.request))
         return jobs, [task.cache for task in tasks if task.cache is not None]
 

@@ -6,6 +6,7 @@ is resolved at first use (URLconfs may import layouts) and then kept.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
@@ -151,11 +152,14 @@ _MAX_SUBSET_KEYS = 6
 
 # (urlconf, url name, context items) -> (view, args, kwargs); cleared with the URLconf.
 _url_cache: dict[tuple[Any, ...], tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {}
+# Whether a resolved view is async, by the view: asked twice per panel per page.
+_view_is_async: dict[Any, bool] = {}
 
 
 def _clear_url_cache(*, setting: str, **kwargs: Any) -> None:
     if setting == "ROOT_URLCONF":
         _url_cache.clear()
+        _view_is_async.clear()
 
 
 setting_changed.connect(_clear_url_cache)
@@ -165,18 +169,25 @@ class UrlSource(Source):
     def __init__(self, url_name: str, context: Mapping[str, Any]) -> None:
         self.url_name = url_name
         self.context = dict(context)
+        # What tells this source apart in the resolve cache, made once (not per render).
+        self._items: tuple[Any, ...] | None
+        try:
+            self._items = (url_name, tuple(sorted(self.context.items())))
+            hash(self._items)
+        except TypeError:  # unhashable or unorderable context values
+            self._items = None
 
     def resolve(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
         """The view, args and kwargs behind the URL name, for the current URLconf."""
         urlconf = get_urlconf() or settings.ROOT_URLCONF
-        key: tuple[Any, ...] | None
-        try:
-            key = (urlconf, self.url_name, tuple(sorted(self.context.items())))
-            hash(key)
-        except TypeError:  # unhashable or unorderable context values
-            key = None
-        if key is not None and key in _url_cache:
-            return _url_cache[key]
+        key = None if self._items is None else (urlconf, *self._items)
+        if key is not None:
+            try:
+                found = _url_cache.get(key)
+            except TypeError:  # an unhashable URLconf object
+                key = found = None
+            if found is not None:
+                return found
         path = self._reverse(urlconf)
         match = resolve(path, urlconf)
         resolved = (match.func, tuple(match.args), dict(match.kwargs))
@@ -209,9 +220,16 @@ class UrlSource(Source):
     @property
     def is_async(self) -> bool:  # type: ignore[override]
         try:
-            return is_async_callable(self.resolve()[0])
+            view = self.resolve()[0]
         except Exception:
             return False  # the render reports the error
+        try:
+            return _view_is_async[view]
+        except (KeyError, TypeError):  # TypeError: an unhashable callable
+            answer = is_async_callable(view)
+        with contextlib.suppress(TypeError):
+            _view_is_async[view] = answer
+        return answer
 
     def _call(self, request: HttpRequest, context: Mapping[str, Any]) -> Any:
         view, args, kwargs = self.resolve()

@@ -53,6 +53,7 @@ class PanelJob:
         "is_async",
         "key",
         "name",
+        "quick",
         "timeout",
     )
 
@@ -68,6 +69,7 @@ class PanelJob:
         timed_out: Callable[[PanelTimeout], PanelOutcome],
         probe: Callable[[], PanelOutcome | None] | None = None,
         key: str = "",
+        quick: bool = False,
     ) -> None:
         self.index = index
         self.name = name
@@ -79,6 +81,9 @@ class PanelJob:
         self._probe = probe
         #: What the job renders (layout, panel, source): timeouts are counted per key.
         self.key = key or name
+        #: A sync job measured to take far less than a thread hop costs: on an event
+        #: loop, quick jobs started together may share one worker thread, one after another.
+        self.quick = quick
 
     def __repr__(self) -> str:
         return f"<PanelJob {self.index}:{self.name}>"

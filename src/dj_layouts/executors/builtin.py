@@ -208,6 +208,60 @@ class _FutureRun(PanelRun):
         self.futures.clear()
 
 
+class _QuickGroup:
+    """Quick sync jobs started in the same loop iteration: one thread hop for them all.
+
+    A thread hop costs more than such a job's render. Each job still gets a future
+    of its own, so a run hands back the same outcomes whichever way its jobs ran.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, pool: Callable[[], WorkerPool]) -> None:
+        self.loop = loop
+        self.pool = pool
+        self.members: list[tuple[PanelJob, asyncio.Future[PanelOutcome]]] = []
+        self.running: set[asyncio.Task[None]] = set()
+
+    def add(self, job: PanelJob) -> asyncio.Future[PanelOutcome]:
+        future: asyncio.Future[PanelOutcome] = self.loop.create_future()
+        if not self.members:
+            self.loop.call_soon(self._flush)
+        self.members.append((job, future))
+        return future
+
+    def _flush(self) -> None:
+        members, self.members = self.members, []
+        task = self.loop.create_task(self._run(members))
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+        def cancelled(_: asyncio.Future[PanelOutcome]) -> None:
+            # The page gave up on every job of the group: give up the thread too.
+            if all(future.cancelled() for _, future in members):
+                task.cancel()
+
+        for _, future in members:
+            future.add_done_callback(cancelled)
+
+    async def _run(self, members: list[tuple[PanelJob, asyncio.Future[PanelOutcome]]]) -> None:
+        wanted = [(job, future) for job, future in members if not future.done()]
+        if not wanted:
+            return
+        try:
+            outcomes = await bulkhead.await_group_in_pool(self.pool(), [job for job, _ in wanted])
+        except asyncio.CancelledError:
+            for _, future in wanted:
+                future.cancel()
+            raise
+        except Exception as exc:  # the pool refused work: each job reports it, as alone
+            for _, future in wanted:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), outcome in zip(wanted, outcomes, strict=True):
+            if not future.done():
+                future.set_result(outcome)
+
+
 class _PooledExecutor(PanelExecutor):
     """All panels at once: async panels as tasks, sync panels each in a pool thread."""
 
@@ -227,12 +281,11 @@ class _PooledExecutor(PanelExecutor):
     def _starter(self) -> Callable[[PanelJob], PanelOutcome | asyncio.Future[PanelOutcome]]:
         loop = asyncio.get_running_loop()
         pools: list[WorkerPool] = []
+        group = _QuickGroup(loop, lambda: pools[0])
 
         async def one(job: PanelJob) -> PanelOutcome:
             if job.is_async:
                 return await bulkhead.with_timeout(job, job.arun())
-            if not pools:
-                pools.append(self.pool())
             return await bulkhead.await_in_pool(pools[0], job)
 
         def start(job: PanelJob) -> PanelOutcome | asyncio.Future[PanelOutcome]:
@@ -243,6 +296,10 @@ class _PooledExecutor(PanelExecutor):
                 return outcome
             if job.is_async and job.timeout is None:
                 return loop.create_task(job.arun())
+            if not job.is_async and not pools:
+                pools.append(self.pool())
+            if job.quick and not job.is_async and job.timeout is None:
+                return group.add(job)
             return loop.create_task(one(job))
 
         return start

@@ -1,0 +1,156 @@
+"""jobs.py: which sync panels count as quick, and what sharing a thread hop keeps the same.
+
+On the async path, sync panels measured quicker than ``QUICK_SECONDS`` run together in
+one worker thread; everything a page shows must be as when each had a thread of its own.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.http import HttpResponse
+
+from dj_layouts import Panel, add_script, async_layout, layout
+from dj_layouts.jobs import QUICK_SECONDS, measured_quick
+from tests._slots import make_layout, script_srcs, sections
+
+pytestmark = pytest.mark.django_db
+
+_seen: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="")
+
+
+def _recorder(threads: dict[str, list[str]], name: str, delay: float = 0.0) -> Any:
+    def panel(request: Any) -> str:
+        threads.setdefault(name, []).append(threading.current_thread().name)
+        # Each panel must start from the page's context, not from a sibling's.
+        assert _seen.get() == "", f"{name} saw {_seen.get()!r}"
+        _seen.set(name)
+        add_script(request, f"/static/{name}.js")
+        if delay:
+            time.sleep(delay)
+        return f"<p>{name}</p>"
+
+    return panel
+
+
+async def _until_quick(view: Any, rf: Any, panels: list[Panel]) -> None:
+    """Render pages until ``panels`` are measured quick (a busy machine may slow one render)."""
+    for _ in range(100):
+        await view(rf.get("/"))
+        if all(measured_quick(panel) for panel in panels):
+            return
+    raise AssertionError("the panels never rendered quickly")
+
+
+def _view(panels: dict[str, Any]) -> Any:
+    @async_layout(make_layout(panels, name="QuickLayout"))
+    async def view(request: Any) -> Any:
+        return HttpResponse("<h1>content</h1>")
+
+    return view
+
+
+async def test_quick_sync_panels_share_one_thread_and_the_page_is_unchanged(rf):
+    threads: dict[str, list[str]] = {}
+    names = [f"p{i}" for i in range(4)]
+    panels = {name: Panel(_recorder(threads, name)) for name in names}
+    view = _view(panels)
+
+    first = await view(rf.get("/"))  # not measured yet: a thread each
+    await _until_quick(view, rf, list(panels.values()))
+    second = await view(rf.get("/"))
+
+    assert first.content == second.content
+    assert list(sections(second.content).items()) == [(n, f"<p>{n}</p>") for n in names]
+    assert script_srcs(second.content) == [f"/static/{n}.js" for n in names]
+    assert len({threads[name][-1] for name in names}) == 1
+
+
+async def test_a_slow_sync_panel_keeps_a_thread_of_its_own(rf):
+    # The slow panel waits for q1, defined after it: in one thread with q1, it never
+    # could.
+    q1_ran = threading.Event()
+
+    def slow(request: Any) -> str:
+        met = q1_ran.wait(5)
+        time.sleep(QUICK_SECONDS * 20)
+        return "<p>met</p>" if met else "<p>alone</p>"
+
+    def q1(request: Any) -> str:
+        q1_ran.set()
+        return "<p>q1</p>"
+
+    panels = {"q0": Panel(lambda r: "<p>q0</p>"), "slow": Panel(slow), "q1": Panel(q1)}
+    view = _view(panels)
+    await _until_quick(view, rf, [panels["q0"], panels["q1"]])
+    q1_ran.clear()
+    response = await view(rf.get("/"))
+
+    assert not measured_quick(panels["slow"])
+    assert sections(response.content) == {
+        "q0": "<p>q0</p>",
+        "slow": "<p>met</p>",
+        "q1": "<p>q1</p>",
+    }
+
+
+async def test_a_sync_panel_with_a_timeout_is_never_grouped(rf):
+    # On the second page q0 waits for the panel with a timeout: in one thread after
+    # q0, that panel could never answer in time.
+    answered = threading.Event()
+    second_page = {"now": False}
+
+    def q0(request: Any) -> str:
+        if second_page["now"]:
+            return "<p>met</p>" if answered.wait(5) else "<p>alone</p>"
+        return "<p>q0</p>"
+
+    def timed(request: Any) -> str:
+        answered.set()
+        return "<p>timed</p>"
+
+    panels = {"q0": Panel(q0), "timed": Panel(timed, timeout=5), "q1": Panel(lambda r: "<p>q1</p>")}
+    view = _view(panels)
+    await _until_quick(view, rf, list(panels.values()))
+    answered.clear()
+    second_page["now"] = True
+    response = await view(rf.get("/"))
+    assert sections(response.content)["q0"] == "<p>met</p>"
+
+
+async def test_one_slow_render_makes_a_quick_panel_slow_at_once(rf):
+    delay = {"seconds": 0.0}
+
+    def panel(request: Any) -> str:
+        time.sleep(delay["seconds"])
+        return "<p>x</p>"
+
+    declared = Panel(panel)
+    view = _view({"x": declared})
+    await _until_quick(view, rf, [declared])
+    delay["seconds"] = QUICK_SECONDS * 5
+    await view(rf.get("/"))
+    assert not measured_quick(declared)
+
+
+def test_a_panel_never_rendered_is_not_quick():
+    assert not measured_quick(Panel(lambda request: "<p>x</p>"))
+
+
+def test_async_panels_and_literal_html_are_never_measured(rf):
+    async def async_panel(request: Any) -> str:
+        return "<p>a</p>"
+
+    panels = {"a": Panel(async_panel), "lit": Panel(literal="<p>l</p>")}
+
+    @layout(make_layout(panels, name="QuickUnmeasuredLayout"))
+    def view(request: Any) -> Any:
+        return HttpResponse("<h1>content</h1>")
+
+    view(rf.get("/"))
+    assert not measured_quick(panels["a"])
+    assert measured_quick(panels["lit"])  # ready without a thread anyway: harmless
