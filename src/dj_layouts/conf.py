@@ -113,6 +113,7 @@ _SPEC: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "CACHE_IO_WORKERS": (8, _positive_int, "a positive int"),
     "REFRESH_WORKERS": (4, _positive_int, "a positive int"),
     "SERVER_TIMING": (False, _optional_bool, "None (follow DEBUG), True or False"),
+    "PANEL_URL_MAX_AGE": (3600, _positive_int, "a positive int (seconds)"),
 }
 
 DEFAULTS: Mapping[str, Any] = {key: spec[0] for key, spec in _SPEC.items()}
@@ -175,6 +176,7 @@ class LayoutSettings:
     CACHE_IO_WORKERS: int
     REFRESH_WORKERS: int
     SERVER_TIMING: bool | None
+    PANEL_URL_MAX_AGE: int
     detectors: tuple[Detector, ...] = field(default=())
 
     @property

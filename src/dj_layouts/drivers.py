@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 
 from dj_layouts._utils import is_async_callable
 from dj_layouts.executors import AsyncPanelRun, PanelRun
-from dj_layouts.page import Call, Close, Collect, Page, RunContent, Start, Step, Stream
+from dj_layouts.page import Call, Close, Collect, Page, RunContent, Start, Step, Steppable, Stream
 from dj_layouts.streaming import async_stream, sync_stream
 
 
@@ -26,7 +26,7 @@ def _call(func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
 _call_off_loop = sync_to_async(_call)
 
 
-def drive(page: Page, content: Callable[[], Any]) -> Any:
+def drive(page: Steppable, content: Callable[[], Any]) -> Any:
     """Build ``page`` from sync code; ``content()`` runs the content view."""
     steps = page.steps()
     run: PanelRun | None = None
@@ -57,13 +57,13 @@ def drive(page: Page, content: Callable[[], Any]) -> Any:
                 if run is not None:
                     run.close()
             else:
-                assert isinstance(step, Stream)
+                assert isinstance(step, Stream) and isinstance(page, Page)
                 reply = sync_stream(page, step, run or page.executor.open())
         except BaseException as exc:  # handed back to the steps, which may clean up
             error = exc
 
 
-async def adrive(page: Page, content: Callable[[], Awaitable[Any]]) -> Any:
+async def adrive(page: Steppable, content: Callable[[], Awaitable[Any]]) -> Any:
     """Build ``page`` on the event loop; ``await content()`` runs the content view."""
     steps = page.steps()
     run: AsyncPanelRun | None = None
@@ -97,7 +97,7 @@ async def adrive(page: Page, content: Callable[[], Awaitable[Any]]) -> Any:
                 if run is not None:
                     await run.aclose()
             else:
-                assert isinstance(step, Stream)
+                assert isinstance(step, Stream) and isinstance(page, Page)
                 reply = async_stream(page, step, run or page.executor.aopen())
         except BaseException as exc:  # handed back to the steps, which may clean up
             error = exc

@@ -21,14 +21,14 @@ import logging
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from dj_layouts import detection, timing
-from dj_layouts.assembly import Assembler, render_response
+from dj_layouts.assembly import LATE_LOADS, Assembler, render_response
 from dj_layouts.context import LayoutContext
 from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
 from dj_layouts.jobs import JobFactory
@@ -90,6 +90,14 @@ class Stream:
 
 Step = Call | RunContent | Start | Collect | Close | Stream
 Steps = Generator[Step, Any, Any]
+
+
+class Steppable(Protocol):
+    """What the drivers carry out: a page, or one panel at the panel endpoint."""
+
+    executor: PanelExecutor
+
+    def steps(self) -> Steps: ...
 
 
 def merge_panels(
@@ -190,7 +198,11 @@ class Page:
 
     def _jobs(self, eager: bool | None) -> list[PanelJob]:
         assert self.factory is not None
-        indexed = [(i, p) for i, p in enumerate(self.panels) if eager is None or p.eager is eager]
+        indexed = [
+            (i, p)
+            for i, p in enumerate(self.panels)
+            if (eager is None or p.eager is eager) and p.load not in LATE_LOADS
+        ]
         return self.factory.jobs(indexed, get_layout_context(self.request))[1] if indexed else []
 
     def _concurrent_eager(self) -> bool:

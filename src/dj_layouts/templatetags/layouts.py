@@ -21,6 +21,7 @@ from dj_layouts.collector import (
     enqueue_style,
 )
 from dj_layouts.detection import hx_headers_attr
+from dj_layouts.endpoints import loader_tag, panel_url, placeholder
 
 register = template.Library()
 
@@ -49,6 +50,8 @@ class PanelNode(Node):
             value = self.bare
         name = str(value)
         state = context.get(STATE_KEY)
+        if state is not None and name in state.deferred:
+            return mark_safe(late_panel(state, name, str(self.fallback.render(context))))
         if state is not None and state.plan is not None and name not in state.html:
             # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
             marker: str = state.plan.slot(name, str(self.fallback.render(context)))
@@ -57,6 +60,16 @@ class PanelNode(Node):
         if html.strip():
             return mark_safe(html)
         return mark_safe(self.fallback.render(context))
+
+
+def late_panel(state: Any, name: str, fallback: str) -> str:
+    """A lazy or visible panel's slot: its fallback, fetched over; the loader once a page."""
+    loader = None
+    if not state.loader_sent:
+        state.loader_sent = True
+        loader = loader_tag(state.request)
+    url = panel_url(state.request, name)
+    return placeholder(url, state.deferred[name], fallback, loader)
 
 
 @register.tag("panel")
@@ -231,3 +244,35 @@ def layout_hx_headers(context: template.Context, *, inherited: bool = False) -> 
         return mark_safe("")
     name = "hx-headers:inherited" if inherited else "hx-headers"
     return format_html("{}='{}'", name, hx_headers_attr(state.layout.key))
+
+
+@register.simple_tag(takes_context=True, name="panel_url")
+def panel_url_tag(context: template.Context, name: str) -> str:
+    """``{% panel_url "cart" %}``: the signed URL of a panel, for ``hx-get`` and refreshes."""
+    return _panel_url(context, name, "panel_url")
+
+
+@register.simple_tag(takes_context=True)
+def panel_action(context: template.Context, name: str | None = None) -> str:
+    """``<form method="post" action="{% panel_action %}">``: post to this panel's URL.
+
+    Inside a panel the name defaults to the panel's own; elsewhere give it.
+    """
+    if name is None:
+        name = getattr(_request(context), "layout_panel_name", None)
+        if name is None:
+            raise template.TemplateSyntaxError(
+                "'panel_action' without a name only works inside a panel; "
+                'outside one give the panel: {% panel_action "cart" %}'
+            )
+    return _panel_url(context, name, "panel_action")
+
+
+def _panel_url(context: template.Context, name: str, tag: str) -> str:
+    request = _request(context)
+    if request is None:
+        raise template.TemplateSyntaxError(
+            f"'{tag}' needs the request: render the template with it "
+            "(render(request, ...), a TemplateResponse or render_to_string(..., request=request))."
+        )
+    return panel_url(request, str(name))
