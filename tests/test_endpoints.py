@@ -240,7 +240,7 @@ def _reference(**payload):
         (_reference(p="nope"), "Layout tests.EndpointLayout has no panel 'nope'"),
         (_reference(l="tests.Missing"), "tests.Missing"),
         (_reference(u="https://evil.example/"), "is not a local path"),
-        ("/_panels/not-a-reference/", "bad signature"),
+        ("/_panels/not:a:reference/", "bad signature"),
     ],
 )
 def test_unlisted_or_forged_references_are_404_and_logged(url, reason, caplog):
