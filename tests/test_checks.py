@@ -366,7 +366,7 @@ def test_the_test_projects_own_layouts_pass_the_checks():
     assert _about(messages, OtherLayout) == []
 
 
-# -- panels with their own URL: E007, E008, E009 ----------------------------------------------
+# -- panels with their own URL: E007, W003, E009 ----------------------------------------------
 def test_a_late_panel_without_the_endpoint_in_the_urlconf_is_e007():
     class LazyLayout(Layout):
         template = "testapp/core/slots.html"
@@ -397,7 +397,7 @@ def test_the_endpoint_in_the_urlconf_passes():
 
 
 @pytest.mark.urls("tests.test_endpoints")
-def test_a_context_default_that_cannot_travel_is_e008():
+def test_a_context_default_that_cannot_travel_is_w003():
     class HeavyLayout(Layout):
         template = "testapp/core/slots.html"
         layout_context_defaults = {"site": "Acme", "since": object()}
@@ -410,13 +410,15 @@ def test_a_context_default_that_cannot_travel_is_e008():
 
     messages = check_layouts()
     assert _about(messages, HeavyLayout) == [
-        checks.Error(
+        checks.Warning(
             "Layout tests.HeavyLayout has panels with their own URL ('later'), and its "
-            "layout_context_defaults value 'since' (object) cannot travel in a panel URL.",
-            hint="Panel URLs carry the layout context as JSON values (str, int, float, "
-            "bool, None, lists and dicts of them): put an id there instead.",
+            "layout_context_defaults value 'since' (object) cannot travel in a panel URL: "
+            "a content view that changes it makes the page fail with a TypeError.",
+            hint="Panel URLs carry what the content view changes in the layout "
+            "context as JSON values (str, int, float, bool, None, lists and dicts "
+            "of them): keep an id there instead.",
             obj=HeavyLayout,
-            id="dj_layouts.E008",
+            id="dj_layouts.W003",
         )
     ]
     assert _about(messages, InlineLayout) == []

@@ -77,8 +77,37 @@ def unserialisable(request):
     return HttpResponse("<h1>page</h1>")
 
 
+class Marker:
+    """Not JSON: stays on the server, rebuilt at the endpoint."""
+
+
+def context_panel(request):
+    context = get_layout_context(request)
+    marker = type(context["marker"]).__name__
+    return f"{marker}|{context['tags']}|{context.get('gone', 'removed')}|{context['visitor']}"
+
+
+class ContextLayout(Layout):
+    template = "testapp/core/slots.html"
+    layout_context_defaults = {"slots": ["ctx"], "tags": ["a"], "gone": 1, "objects": []}
+    ctx = Panel(context_panel, load="lazy")
+
+    def get_layout_context(self, request):
+        return {"marker": Marker(), "visitor": request.GET.get("as", "nobody")}
+
+
+@layout(ContextLayout)
+def context_page(request):
+    request.layout_context["tags"].append("b")
+    del request.layout_context["gone"]
+    if "object" in request.GET:
+        request.layout_context["objects"].append(Marker())
+    return HttpResponse("<h1>page</h1>")
+
+
 urlpatterns = [
     path("page/", page),
+    path("context/", context_page),
     path("bad-context/", unserialisable),
     path("_panels/", include("dj_layouts.urls")),
 ]
@@ -193,6 +222,23 @@ def test_a_context_value_that_cannot_travel_is_a_clear_error():
     )
 
 
+def test_the_endpoint_rebuilds_the_context_and_applies_the_views_changes():
+    client = Client()
+    html = client.get("/context/?as=alice").content.decode()
+    url = urls_in(html)["lazy"]
+    # get_layout_context() runs again for the request at the panel URL (no ?as= there).
+    assert client.get(url).content == b"Marker|['a', 'b']|removed|nobody"
+    assert client.get(url + "?as=bob").content == b"Marker|['a', 'b']|removed|bob"
+
+
+def test_a_change_to_a_value_that_cannot_travel_is_an_error_not_dropped():
+    with pytest.raises(TypeError) as excinfo:
+        Client(raise_request_exception=True).get("/context/?object=1")
+    assert excinfo.value.args[0].startswith(
+        "Panel 'ctx' of layout tests.ContextLayout: the layout context value 'objects' (list)"
+    )
+
+
 # -- refresh URLs --------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_a_url_made_on_alices_page_renders_as_bob():
@@ -229,7 +275,7 @@ def test_panel_url_refuses_a_panel_without_a_url():
 
 # -- refused references --------------------------------------------------------------------------
 def _reference(**payload):
-    data = {"l": "tests.EndpointLayout", "p": "lazy", "c": {}, "u": "/page/", **payload}
+    data = {"l": "tests.EndpointLayout", "p": "lazy", "c": {}, "d": [], "u": "/page/", **payload}
     return f"/_panels/{signing.dumps(data, salt=SALT, compress=True)}/"
 
 

@@ -124,14 +124,16 @@ def _check_endpoint_panels(key: str, layout: type[Layout]) -> list[CheckMessage]
             json.dumps(value)
         except (TypeError, ValueError):
             messages.append(
-                Error(
+                Warning(
                     f"Layout {key} has panels with their own URL ({names}), and its "
                     f"layout_context_defaults value {context_key!r} ({type(value).__name__}) "
-                    "cannot travel in a panel URL.",
-                    hint="Panel URLs carry the layout context as JSON values (str, int, float, "
-                    "bool, None, lists and dicts of them): put an id there instead.",
+                    "cannot travel in a panel URL: a content view that changes it makes "
+                    "the page fail with a TypeError.",
+                    hint="Panel URLs carry what the content view changes in the layout "
+                    "context as JSON values (str, int, float, bool, None, lists and dicts "
+                    "of them): keep an id there instead.",
                     obj=layout,
-                    id="dj_layouts.E008",
+                    id="dj_layouts.W003",
                 )
             )
     for name, panel in panels.items():

@@ -36,15 +36,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from dj_layouts.assembly import Assembler
 from dj_layouts.conf import get_settings
+from dj_layouts.context import ContextBase, LayoutContext
 from dj_layouts.drivers import adrive
 from dj_layouts.executors import PanelExecutor, SequentialExecutor
 from dj_layouts.jobs import JobFactory
 from dj_layouts.layout import Layout
-from dj_layouts.page import Collect, Start, Steps
+from dj_layouts.page import Call, Collect, Start, Steps
 from dj_layouts.panels import Panel
 from dj_layouts.queues import QueueCollector, get_csp_nonce
 from dj_layouts.requests import share_csrf
-from dj_layouts.state import get_layout_context, get_layout_state
+from dj_layouts.state import MAIN, LayoutState, get_layout_context, get_layout_state
 
 logger = logging.getLogger("dj_layouts")
 
@@ -63,7 +64,8 @@ class PanelReference:
 
     layout_class: type[Layout]
     panel: Panel
-    context: Mapping[str, Any]
+    changed: Mapping[str, Any]
+    removed: list[str]
     page_url: str
 
 
@@ -110,8 +112,9 @@ def panel_url(request: HttpRequest, name: str) -> str:
     """The signed URL of panel ``name`` of the page ``request`` belongs to.
 
     Works in the content view, the layout template and the panels of a page (a
-    panel may give its own refresh URL). The reference carries the page's layout
-    context as it is now, which must be JSON values.
+    panel may give its own refresh URL). The reference carries what the content
+    view wrote to the layout context, which must be JSON values; the endpoint
+    rebuilds the rest (defaults, ``get_layout_context()``) for whoever fetches it.
     """
     state = get_layout_state(request)
     if state is None:
@@ -122,10 +125,16 @@ def panel_url(request: HttpRequest, name: str) -> str:
     layout_class = state.layout_class
     endpoint_panel(layout_class, name)
     where = f"Panel {name!r} of layout {layout_class.key}"
+    context = get_layout_context(request)
+    if isinstance(state.base, ContextBase):
+        changed, removed = state.base.changes(context)
+    else:  # a view under a layout without panel URLs that names one anyway
+        changed, removed = dict(context), []
     payload = {
         "l": layout_class.key,
         "p": name,
-        "c": _travelling(get_layout_context(request), where),
+        "c": _travelling(changed, where),
+        "d": removed,
         "u": state.page_url or request.get_full_path(),
     }
     reference = signing.dumps(payload, salt=SALT, compress=True)
@@ -172,7 +181,8 @@ def read_reference(reference: str) -> PanelReference:
     except (signing.BadSignature, ValueError):
         raise _refuse("bad signature") from None
     try:
-        key, name, context, page_url = payload["l"], payload["p"], payload["c"], payload["u"]
+        key, name, page_url = payload["l"], payload["p"], payload["u"]
+        changed, removed = dict(payload["c"]), list(payload["d"])
         layout_class = Layout.resolve(key)
         panel = endpoint_panel(layout_class, name)
     except (KeyError, TypeError, ValueError) as exc:
@@ -180,7 +190,7 @@ def read_reference(reference: str) -> PanelReference:
         raise _refuse("%s", exc) from None
     if not url_has_allowed_host_and_scheme(page_url, allowed_hosts=None):
         raise _refuse("page URL %r is not a local path", page_url)
-    return PanelReference(layout_class, panel, context, page_url)
+    return PanelReference(layout_class, panel, changed, removed, page_url)
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -197,8 +207,32 @@ class PanelRender:
         #: The status a posted form's view answered with, when it was not 200.
         self.status: int | None = None
 
+    def context(self, extra: Mapping[str, Any] | None) -> LayoutContext:
+        """The page's layout context rebuilt: defaults, ``get_layout_context()``, the view's."""
+        ref = self.ref
+        context = LayoutContext(ref.layout_class.initial_layout_context())
+        context.update(extra or {})
+        base = ContextBase(context)
+        context.update(ref.changed)
+        for key in ref.removed:
+            context.pop(key, None)
+        LayoutState(
+            role=MAIN,
+            layout_class=ref.layout_class,
+            context=context,
+            queues=self.queues,
+            page_url=ref.page_url,
+            base=base,
+        ).attach(self.request)
+        return context
+
     def steps(self) -> Steps:
         ref = self.ref
+        layout = self.assembler.layout
+        extra = None
+        if getattr(layout.get_layout_context, "__func__", None) is not Layout.get_layout_context:
+            extra = yield Call(layout.get_layout_context, (self.request,))
+        context = self.context(extra)
         factory = JobFactory(
             self.request,
             ref.layout_class,
@@ -206,7 +240,7 @@ class PanelRender:
             keep_post=self.keep_post,
             page_url=ref.page_url,
         )
-        _tasks, jobs = factory.jobs([(0, ref.panel)], ref.context)
+        _tasks, jobs = factory.jobs([(0, ref.panel)], context)
         if not jobs:  # a ConditionalPanel whose condition is false renders empty
             return ""
         yield Start(jobs)

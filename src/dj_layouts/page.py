@@ -29,7 +29,7 @@ from django.http.response import HttpResponseBase
 
 from dj_layouts import detection, timing
 from dj_layouts.assembly import LATE_LOADS, Assembler, render_response
-from dj_layouts.context import LayoutContext
+from dj_layouts.context import ContextBase, LayoutContext
 from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
 from dj_layouts.jobs import JobFactory
 from dj_layouts.layout import Layout
@@ -233,6 +233,9 @@ class Page:
             if len(eager_jobs) > 1:
                 yield Call(resolve_shared, (self.request,))
             yield Start(eager_jobs)
+        if self.layout_class.has_panel_urls():
+            assert self.state is not None
+            self.state.base = ContextBase(get_layout_context(self.request))
         content_started = perf_counter()
         try:
             response = yield RunContent()

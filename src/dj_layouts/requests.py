@@ -33,7 +33,7 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_t
 from django.utils.crypto import get_random_string
 from django.utils.datastructures import MultiValueDict
 
-from dj_layouts.state import PANEL, LayoutState
+from dj_layouts.state import PANEL, LayoutState, get_layout_state
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -203,6 +203,7 @@ def make_panel_request(
             _read_started=False,
         )
     panel.__dict__ = attrs
+    main = get_layout_state(request)
     LayoutState(
         role=PANEL,
         layout_class=layout_class,
@@ -210,5 +211,6 @@ def make_panel_request(
         queues=queues,
         panel_name=panel_name,
         page_url=page_url,
+        base=main.base if main is not None else None,
     ).attach(panel)
     return panel

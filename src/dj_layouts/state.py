@@ -38,6 +38,7 @@ class LayoutState:
     """What a layout knows about one request (``request.layout``)."""
 
     __slots__ = (
+        "base",
         "context",
         "force_full",
         "is_partial",
@@ -58,6 +59,7 @@ class LayoutState:
         is_partial: bool = False,
         panel_name: str | None = None,
         page_url: str | None = None,
+        base: Any = None,
     ) -> None:
         #: ``"main"`` for the page's request, ``"panel"`` for a panel's.
         self.role = role
@@ -72,6 +74,9 @@ class LayoutState:
         self.panel_name = panel_name
         #: The page a panel rendered by the panel endpoint belongs to (forms redirect there).
         self.page_url = page_url
+        #: The layout context before the content view ran (``endpoints.ContextBase``):
+        #: panel URLs carry only what the view changed since.
+        self.base = base
 
     def __repr__(self) -> str:
         where = f" panel={self.panel_name!r}" if self.panel_name else ""
