@@ -17,20 +17,23 @@
   var me = document.currentScript;
   var nonce = me && me.nonce;
 
+  // Nodes parsed in a <template> have no base URL: resolve against the page's.
+  function url(node, name) {
+    return new URL(node.getAttribute(name), document.baseURI).href;
+  }
+
   function known(node) {
-    var tag = node.tagName;
-    if (tag === "SCRIPT" && node.src) {
+    if (node.tagName === "SCRIPT") {
+      var src = url(node, "src");
       return Array.prototype.some.call(document.scripts, function (s) {
-        return s !== node && s.src === node.src;
+        return s !== node && s.src === src;
       });
     }
-    if (tag === "LINK" && node.rel === "stylesheet") {
-      return Array.prototype.some.call(
-        document.querySelectorAll('link[rel="stylesheet"]'),
-        function (l) { return l !== node && l.href === node.href; }
-      );
-    }
-    return false;
+    var href = url(node, "href");
+    return Array.prototype.some.call(
+      document.querySelectorAll('link[rel="stylesheet"]'),
+      function (l) { return l !== node && l.href === href; }
+    );
   }
 
   // Drop what the page already has; the rest stays in the fragment.
