@@ -13,8 +13,8 @@ from django.template import engines
 from django.test import AsyncClient, Client, override_settings
 from django.urls import include, path
 
-from dj_layouts import Layout, Panel, get_layout_context, layout
-from dj_layouts.endpoints import SALT
+from dj_layouts import Layout, Panel, cache, get_layout_context, layout
+from dj_layouts.endpoints import EDGE_SALT, SALT
 
 calls: list[str] = []
 
@@ -105,8 +105,38 @@ def context_page(request):
     return HttpResponse("<h1>page</h1>")
 
 
+@layout(EndpointLayout, streaming="ordered")
+def streamed(request):
+    return HttpResponse("<h1>page</h1>")
+
+
+@layout(EndpointLayout, streaming="unordered")
+def streamed_unordered(request):
+    return HttpResponse("<h1>page</h1>")
+
+
+def nav_panel(request):
+    calls.append("nav")
+    return "<nav>nav</nav>"
+
+
+class EdgeLayout(Layout):
+    template = "testapp/core/slots.html"
+    layout_context_defaults = {"slots": ["nav", "mine"]}
+    nav = Panel(nav_panel, load="edge", cache=cache.sitewide(timeout=300))
+    mine = Panel(whoami, load="lazy")
+
+
+@layout(EdgeLayout)
+def edge_page(request):
+    return HttpResponse("<h1>page</h1>")
+
+
 urlpatterns = [
     path("page/", page),
+    path("edge/", edge_page),
+    path("streamed/", streamed),
+    path("streamed/unordered/", streamed_unordered),
     path("context/", context_page),
     path("bad-context/", unserialisable),
     path("_panels/", include("dj_layouts.urls")),
@@ -209,6 +239,18 @@ async def test_the_endpoint_serves_under_asgi():
     page_html = (await client.get("/page/?word=async")).content.decode()
     response = await client.get(urls_in(page_html)["lazy"])
     assert response.content == b"<p class='lazy'>lazy:async</p>"
+
+
+@pytest.mark.parametrize("path", ["/streamed/", "/streamed/unordered/"])
+def test_a_streamed_page_sends_the_placeholder_with_its_shell(path):
+    client = Client()
+    response = client.get(path)
+    assert response.streaming
+    html = b"".join(response.streaming_content).decode()
+    assert "lazy" not in calls
+    url = urls_in(html)["lazy"]
+    assert html.count("dj_layouts/panels.js") == 1
+    assert client.get(url).content == b"<p class='lazy'>lazy:default</p>"
 
 
 def test_a_context_value_that_cannot_travel_is_a_clear_error():
@@ -370,3 +412,45 @@ def test_csrf_is_enforced_on_the_endpoint():
     action, _token = _form(client)
     response = client.post(action, {"item": "x"})
     assert response.status_code == 403
+
+
+# -- edge (ESI) ----------------------------------------------------------------------------------
+ESI = {"Surrogate-Capability": 'varnish="ESI/1.0"'}
+
+
+def test_without_an_esi_proxy_an_edge_panel_renders_inline():
+    response = Client().get("/edge/")
+    assert slot(response.content.decode(), "nav") == "<nav>nav</nav>"
+    assert "Surrogate-Control" not in response
+    assert calls == ["nav"]
+
+
+def test_through_an_esi_proxy_an_edge_panel_is_an_include_with_a_stable_url():
+    first = Client().get("/edge/", headers=ESI)
+    assert first["Surrogate-Control"] == 'content="ESI/1.0"'
+    include = slot(first.content.decode(), "nav")
+    match = re.fullmatch(r'<esi:include src="(/_panels/[^"]+/)"/>', include)
+    assert match is not None, include
+    assert "nav" not in calls
+    second = Client().get("/edge/", headers=ESI)
+    assert slot(second.content.decode(), "nav") == include  # the proxy can cache it
+    fragment = Client().get(match.group(1))
+    assert fragment.content == b"<nav>nav</nav>"
+    assert fragment["Cache-Control"] == "public, max-age=300"
+    assert "Cookie" not in fragment.get("Vary", "")
+
+
+def test_a_per_visitor_panel_at_the_endpoint_is_private():
+    html = Client().get("/edge/", headers=ESI).content.decode()
+    response = Client().get(urls_in(html)["lazy"])
+    assert response["Cache-Control"] == "private, no-cache"
+    assert response["Vary"] == "Cookie, HX-Request"
+
+
+def test_a_reference_that_does_not_expire_only_reaches_edge_panels(caplog):
+    data = {"l": "tests.EdgeLayout", "p": "mine", "c": {}, "d": [], "u": "/edge/"}
+    forged = signing.Signer(salt=EDGE_SALT).sign_object(data, compress=True)
+    with caplog.at_level(logging.WARNING, logger="dj_layouts"):
+        assert Client().get(f"/_panels/{forged}/").status_code == 404
+    assert "does not expire" in caplog.text
+    assert calls == []

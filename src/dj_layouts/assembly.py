@@ -37,6 +37,16 @@ STATE_KEY = "_dj_layouts_page"
 LATE_LOADS = ("lazy", "visible")
 
 
+def announces_esi(request: HttpRequest) -> bool:
+    """Whether the request came through a proxy that composes ESI (``load="edge"``)."""
+    return "ESI/1.0" in request.headers.get("Surrogate-Capability", "")
+
+
+def mark_esi(response: HttpResponseBase) -> None:
+    """Ask the proxy to process the page's ``<esi:include>`` elements."""
+    response["Surrogate-Control"] = 'content="ESI/1.0"'
+
+
 class PageState:
     """What the layout template's tags read: panel HTML by name, and the page."""
 
@@ -75,7 +85,9 @@ class Assembler:
         self.layout = layout_class()
         self.panels = panels
         self.queues = queues
-        self.deferred = {p.name or "?": p.load for p in panels if p.load in LATE_LOADS}
+        late = (*LATE_LOADS, "edge") if announces_esi(request) else LATE_LOADS
+        #: ``load=`` of the panels that are not rendered with the page, by name.
+        self.deferred = {p.name or "?": p.load for p in panels if p.load in late}
 
     # -- errors ---------------------------------------------------------------------------
     def log_error(self, error: PanelError) -> None:

@@ -50,6 +50,7 @@ from dj_layouts.state import MAIN, LayoutState, get_layout_context, get_layout_s
 logger = logging.getLogger("dj_layouts")
 
 SALT = "dj_layouts.panel"
+EDGE_SALT = "dj_layouts.panel.edge"
 #: The URL name of the endpoint (``path("_panels/", include("dj_layouts.urls"))``).
 URL_NAME = "dj_layouts:panel"
 
@@ -137,7 +138,12 @@ def panel_url(request: HttpRequest, name: str) -> str:
         "d": removed,
         "u": state.page_url or request.get_full_path(),
     }
-    reference = signing.dumps(payload, salt=SALT, compress=True)
+    if endpoint_panel(layout_class, name).load == "edge":
+        # The same page gets the same URL, so the proxy can cache the panel; edge panels
+        # are public (check E009), so their URL does not expire.
+        reference = signing.Signer(salt=EDGE_SALT).sign_object(payload, compress=True)
+    else:
+        reference = signing.dumps(payload, salt=SALT, compress=True)
     return reverse(URL_NAME, kwargs={"reference": reference})
 
 
@@ -148,8 +154,14 @@ _TRIGGERS = {"lazy": "load", "visible": "revealed"}
 
 
 def placeholder(url: str, load: str, fallback: str, loader: str | None) -> str:
-    """The slot of a late panel: the fallback, in an element the loader or htmx replaces."""
+    """The slot of a late panel: the fallback, in an element the loader or htmx replaces.
+
+    An edge panel's slot is an ``<esi:include>`` the proxy replaces with the panel.
+    """
     src = escape(url)
+    if load == "edge":
+        return f'<esi:include src="{src}"/>'
+
     markup = (
         f'<djl-panel data-src="{src}" data-load="{load}" hx-get="{src}" '
         f'hx-trigger="{_TRIGGERS[load]}" hx-swap="outerHTML">{fallback}</djl-panel>'
@@ -174,8 +186,13 @@ def _refuse(reason: str, *args: Any) -> Http404:
 
 def read_reference(reference: str) -> PanelReference:
     """The panel a reference names, or ``Http404`` (logged) for anything else."""
+    edge = reference.count(":") == 1
     try:
-        payload = signing.loads(reference, salt=SALT, max_age=get_settings().PANEL_URL_MAX_AGE)
+        if edge:
+            payload = signing.Signer(salt=EDGE_SALT).unsign_object(reference)
+        else:
+            max_age = get_settings().PANEL_URL_MAX_AGE
+            payload = signing.loads(reference, salt=SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise _refuse("expired") from None
     except (signing.BadSignature, ValueError):
@@ -190,6 +207,8 @@ def read_reference(reference: str) -> PanelReference:
         raise _refuse("%s", exc) from None
     if not url_has_allowed_host_and_scheme(page_url, allowed_hosts=None):
         raise _refuse("page URL %r is not a local path", page_url)
+    if edge and panel.load != "edge":
+        raise _refuse("a reference that does not expire names a panel that is not edge")
     return PanelReference(layout_class, panel, changed, removed, page_url)
 
 
@@ -282,9 +301,19 @@ async def panel_view(request: HttpRequest, reference: str) -> HttpResponse:
         html = await adrive(render, _no_content)
     response = HttpResponse(html)
     response["DJ-Panel"] = ref.panel.name or "?"
-    patch_cache_control(response, private=True, no_cache=True)
-    patch_vary_headers(response, ("Cookie", "HX-Request"))
+    cache = ref.panel.cache
+    if not posted and cache is not None and cache.strategy in PUBLIC_STRATEGIES:
+        # The same for every visitor: a proxy may keep it as long as the panel cache does.
+        patch_cache_control(response, public=True, max_age=int(cache.timeout))
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ("Cookie",))
+    patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+#: Panel cache strategies whose HTML is the same for every visitor.
+PUBLIC_STRATEGIES = ("sitewide", "per_path")
 
 
 async def _no_content() -> None:  # pragma: no cover -- a panel render has no content view

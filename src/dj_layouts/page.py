@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from dj_layouts import detection, timing
-from dj_layouts.assembly import LATE_LOADS, Assembler, render_response
+from dj_layouts.assembly import Assembler, mark_esi, render_response
 from dj_layouts.context import ContextBase, LayoutContext
 from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
 from dj_layouts.jobs import JobFactory
@@ -201,7 +201,7 @@ class Page:
         indexed = [
             (i, p)
             for i, p in enumerate(self.panels)
-            if (eager is None or p.eager is eager) and p.load not in LATE_LOADS
+            if (eager is None or p.eager is eager) and p.name not in self.assembler.deferred
         ]
         return self.factory.jobs(indexed, get_layout_context(self.request))[1] if indexed else []
 
@@ -254,6 +254,8 @@ class Page:
                 yield Call(render_response, (partial,))
             return partial
 
+        if "edge" in self.assembler.deferred.values():
+            mark_esi(response)
         jobs = self._jobs(eager=False if eager_jobs else None)
         if getattr(response, "is_rendered", True) is False or (
             self.executor.concurrent and len(jobs) > 1

@@ -64,12 +64,13 @@ class PanelNode(Node):
 
 def late_panel(state: Any, name: str, fallback: str) -> str:
     """A lazy or visible panel's slot: its fallback, fetched over; the loader once a page."""
+    load = state.deferred[name]
     loader = None
-    if not state.loader_sent:
+    if load != "edge" and not state.loader_sent:
         state.loader_sent = True
         loader = loader_tag(state.request)
     url = panel_url(state.request, name)
-    return placeholder(url, state.deferred[name], fallback, loader)
+    return placeholder(url, load, fallback, loader)
 
 
 @register.tag("panel")
