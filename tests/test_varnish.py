@@ -77,9 +77,10 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("varnish")
     vcl = work / "dj-layouts.vcl"
     vcl.write_text(VCL.read_text().replace('.port = "8000"', f'.port = "{django_port}"'))
+    command = [str(VARNISHD), "-F", "-j", "none", "-n", str(work / "n"), "-f", str(vcl)]
+    command += ["-a", f"127.0.0.1:{varnish_port}", "-T", "none", "-s", "malloc,32m"]
     varnish = subprocess.Popen(
-        [VARNISHD, "-F", "-j", "none", "-n", str(work / "n"), "-f", str(vcl)]
-        + ["-a", f"127.0.0.1:{varnish_port}", "-T", "none", "-s", "malloc,32m"],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
