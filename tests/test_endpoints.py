@@ -123,7 +123,8 @@ def nav_panel(request):
 class EdgeLayout(Layout):
     template = "testapp/core/slots.html"
     layout_context_defaults = {"slots": ["nav", "mine"]}
-    nav = Panel(nav_panel, load="edge", cache=cache.sitewide(timeout=300))
+    # backend= named: other tests change DJ_LAYOUTS["CACHE_BACKEND"] and check every layout.
+    nav = Panel(nav_panel, load="edge", cache=cache.sitewide(timeout=300, backend="default"))
     mine = Panel(whoami, load="lazy")
 
 
