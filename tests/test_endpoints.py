@@ -458,3 +458,33 @@ def test_a_reference_that_does_not_expire_only_reaches_edge_panels(caplog):
         assert Client().get(f"/_panels/{forged}/").status_code == 404
     assert "does not expire" in caplog.text
     assert calls == []
+
+
+def test_panel_url_outside_a_layout_says_where_it_works():
+    from django.test import RequestFactory
+
+    from dj_layouts import panel_url
+
+    with pytest.raises(ValueError) as excinfo:
+        panel_url(RequestFactory().get("/"), "lazy")
+    assert excinfo.value.args == (
+        "panel_url('lazy') needs a request rendered by a layout. Call it from a view under "
+        "@layout/@async_layout or a layout mixin, or from one of their panels.",
+    )
+
+
+@pytest.mark.usefixtures("restore_layout_registry")
+def test_a_conditional_panel_whose_condition_fails_renders_empty_at_the_endpoint():
+    from dj_layouts import ConditionalPanel
+
+    class MaybeLayout(Layout):
+        template = "testapp/core/slots.html"
+        layout_context_defaults = {"slots": ["maybe"], "show": False}
+        maybe = ConditionalPanel(slow_panel, condition="show", load="lazy")
+
+    data = {"l": MaybeLayout.key, "p": "maybe", "c": {}, "d": [], "u": "/"}
+    url = f"/_panels/{signing.dumps(data, salt=SALT, compress=True)}/"
+    assert Client().get(url).content == b""
+    data["c"] = {"show": True}
+    url = f"/_panels/{signing.dumps(data, salt=SALT, compress=True)}/"
+    assert Client().get(url).content == b"<p class='lazy'>lazy:-</p>"
