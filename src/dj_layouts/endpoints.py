@@ -10,7 +10,7 @@ is a 404, logged, never a 500.
 The panel renders through the page's own pipeline: ``JobFactory`` makes its panel
 request (the visitor's own user and session), its cache and its queues; the
 layout's executor runs it; ``Assembler`` handles its error. The same two shells
-that drive pages (``drive``/``adrive``) drive it.
+that drive pages drive it (``drive``: the endpoint is a sync view).
 
 A form posted here reaches the panel view as the real POST (CSRF enforced by
 Django's middleware): an htmx request gets the panel's response back to swap in
@@ -37,7 +37,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from dj_layouts.assembly import Assembler
 from dj_layouts.conf import get_settings
 from dj_layouts.context import ContextBase, LayoutContext
-from dj_layouts.drivers import adrive
+from dj_layouts.drivers import drive
 from dj_layouts.executors import PanelExecutor, SequentialExecutor
 from dj_layouts.jobs import JobFactory
 from dj_layouts.layout import Layout
@@ -283,8 +283,13 @@ def _wants_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-async def panel_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """The panel endpoint: GET renders the panel, POST hands it a form."""
+def panel_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """The panel endpoint: GET renders the panel, POST hands it a form.
+
+    A sync view: under WSGI it runs in the request's thread (an async view would pay
+    for an event loop per request); under ASGI Django gives each request's sync code
+    its own thread, and async panels run through the executor as on a sync page.
+    """
     if request.method not in ("GET", "HEAD", "POST"):
         response = HttpResponse(status=405)
         response["Allow"] = "GET, HEAD, POST"
@@ -292,13 +297,13 @@ async def panel_view(request: HttpRequest, reference: str) -> HttpResponse:
     ref = read_reference(reference)
     posted = request.method == "POST"
     render = PanelRender(request, ref, keep_post=posted)
-    html = await adrive(render, _no_content)
+    html = drive(render, _no_content)
     if posted and not _wants_htmx(request):
         return HttpResponseRedirect(ref.page_url, status=303)
     if render.status is not None and 300 <= render.status < 400:
         # htmx swaps the panel as it is now, after the form's change.
         render = PanelRender(request, ref, keep_post=False)
-        html = await adrive(render, _no_content)
+        html = drive(render, _no_content)
     response = HttpResponse(html)
     response["DJ-Panel"] = ref.panel.name or "?"
     cache = ref.panel.cache
@@ -316,5 +321,5 @@ async def panel_view(request: HttpRequest, reference: str) -> HttpResponse:
 PUBLIC_STRATEGIES = ("sitewide", "per_path")
 
 
-async def _no_content() -> None:  # pragma: no cover -- a panel render has no content view
+def _no_content() -> None:  # pragma: no cover -- a panel render has no content view
     return None
