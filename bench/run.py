@@ -27,6 +27,7 @@ GROUPS = [
     "htmx",
     "cache",
     "streaming",
+    "endpoint",
 ]
 
 

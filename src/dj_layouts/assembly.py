@@ -85,7 +85,8 @@ class Assembler:
         self.layout = layout_class()
         self.panels = panels
         self.queues = queues
-        late = (*LATE_LOADS, "edge") if announces_esi(request) else LATE_LOADS
+        edge = any(p.load == "edge" for p in panels) and announces_esi(request)
+        late = (*LATE_LOADS, "edge") if edge else LATE_LOADS
         #: ``load=`` of the panels that are not rendered with the page, by name.
         self.deferred = {p.name or "?": p.load for p in panels if p.load in late}
 

@@ -266,6 +266,19 @@ class ContextBase:
         return changed, [key for key in self.values if key not in context]
 
 
+class KnownChanges:
+    """The changes a panel URL carried: at the endpoint nothing else can change the context."""
+
+    __slots__ = ("changed", "removed")
+
+    def __init__(self, changed: Mapping[str, Any], removed: list[str]) -> None:
+        self.changed = changed
+        self.removed = removed
+
+    def changes(self, context: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        return dict(self.changed), list(self.removed)
+
+
 def _snapshot(value: Any) -> tuple[Any, str | None, Any]:
     fingerprint = _fingerprint(value)
     copied = None

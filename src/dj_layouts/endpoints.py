@@ -36,7 +36,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from dj_layouts.assembly import Assembler
 from dj_layouts.conf import get_settings
-from dj_layouts.context import ContextBase, LayoutContext
+from dj_layouts.context import ContextBase, KnownChanges, LayoutContext
 from dj_layouts.drivers import drive
 from dj_layouts.executors import PanelExecutor, SequentialExecutor
 from dj_layouts.jobs import JobFactory
@@ -127,7 +127,7 @@ def panel_url(request: HttpRequest, name: str) -> str:
     endpoint_panel(layout_class, name)
     where = f"Panel {name!r} of layout {layout_class.key}"
     context = get_layout_context(request)
-    if isinstance(state.base, ContextBase):
+    if isinstance(state.base, (ContextBase, KnownChanges)):
         changed, removed = state.base.changes(context)
     else:  # a view under a layout without panel URLs that names one anyway
         changed, removed = dict(context), []
@@ -231,7 +231,6 @@ class PanelRender:
         ref = self.ref
         context = LayoutContext(ref.layout_class.initial_layout_context())
         context.update(extra or {})
-        base = ContextBase(context)
         context.update(ref.changed)
         for key in ref.removed:
             context.pop(key, None)
@@ -241,7 +240,8 @@ class PanelRender:
             context=context,
             queues=self.queues,
             page_url=ref.page_url,
-            base=base,
+            # A panel that gives its own URL again carries the same changes.
+            base=KnownChanges(ref.changed, ref.removed),
         ).attach(self.request)
         return context
 
