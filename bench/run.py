@@ -31,6 +31,7 @@ GROUPS = [
     "cache",
     "streaming",
     "load",
+    "endpoint",
 ]
 
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from bench import pages, streaming_pages
+from bench import endpoint_pages, pages, streaming_pages
 
 urlpatterns = [
     path("page/", pages.server_page),
@@ -12,4 +12,8 @@ urlpatterns = [
     path("stream/ordered/", streaming_pages.ordered),
     path("stream/unordered/", streaming_pages.unordered),
     path("stream/buffered/", streaming_pages.buffered),
+    path("endpoint/lazy/", endpoint_pages.lazy),
+    path("endpoint/inline/", endpoint_pages.inline),
+    path("endpoint/bare/", endpoint_pages.small_panel),
+    path("_panels/", include("dj_layouts.urls")),
 ]

@@ -25,6 +25,8 @@ def static_file(request: HttpRequest, path: str) -> HttpResponse:
 urlpatterns = [
     path("", include("sandbox.demo.urls")),
     path("htmx/", include("sandbox.htmxdemo.urls")),
+    # The panel endpoint: lazy panels, refreshes and panel forms (docs/panel-urls.md).
+    path("_panels/", include("dj_layouts.urls")),
     # Further demo apps go here.
     re_path(rf"^{settings.STATIC_URL.lstrip('/')}(?P<path>.+)$", static_file),
 ]

@@ -473,3 +473,81 @@ def test_the_test_projects_own_layouts_pass_the_checks():
     messages = check_layouts()
     assert _about(messages, SiteLayout) == []
     assert _about(messages, OtherLayout) == []
+
+
+# -- panels with their own URL: E007, W006, E009 ----------------------------------------------
+def test_a_late_panel_without_the_endpoint_in_the_urlconf_is_e007():
+    class LazyLayout(Layout):
+        template = "testapp/core/slots.html"
+        later = Panel("<p>x</p>", load="lazy")
+        refreshed = Panel("<p>y</p>", endpoint=True)
+        inline = Panel("<p>z</p>")
+
+    assert _about(check_layouts(), LazyLayout) == [
+        checks.Error(
+            "Layout tests.LazyLayout has panels with their own URL ('later', 'refreshed'), "
+            "and the panel endpoint is not in the URLconf.",
+            hint='Add path("_panels/", include("dj_layouts.urls")) to your urlpatterns.',
+            obj=LazyLayout,
+            id="dj_layouts.E007",
+        )
+    ]
+
+
+@pytest.mark.urls("tests.test_endpoints")
+def test_the_endpoint_in_the_urlconf_passes():
+    class ReachableLayout(Layout):
+        template = "testapp/core/slots.html"
+        layout_context_defaults = {"site": "Acme", "ids": [1, 2], "meta": {"a": None}}
+        later = Panel("<p>x</p>", load="visible", cache=cache.sitewide(timeout=60))
+        edge = Panel("<p>x</p>", load="edge", cache=cache.per_path(timeout=60))
+
+    assert _about(check_layouts(), ReachableLayout) == []
+
+
+@pytest.mark.urls("tests.test_endpoints")
+def test_a_context_default_that_cannot_travel_is_w003():
+    class HeavyLayout(Layout):
+        template = "testapp/core/slots.html"
+        layout_context_defaults = {"site": "Acme", "since": object()}
+        later = Panel("<p>x</p>", load="lazy")
+
+    class InlineLayout(Layout):
+        template = "testapp/core/slots.html"
+        layout_context_defaults = {"since": object()}
+        now = Panel("<p>x</p>")
+
+    messages = check_layouts()
+    assert _about(messages, HeavyLayout) == [
+        checks.Warning(
+            "Layout tests.HeavyLayout has panels with their own URL ('later'), and its "
+            "layout_context_defaults value 'since' (object) cannot travel in a panel URL: "
+            "a content view that changes it makes the page fail with a TypeError.",
+            hint="Panel URLs carry what the content view changes in the layout "
+            "context as JSON values (str, int, float, bool, None, lists and dicts "
+            "of them): keep an id there instead.",
+            obj=HeavyLayout,
+            id="dj_layouts.W006",
+        )
+    ]
+    assert _about(messages, InlineLayout) == []
+
+
+@pytest.mark.urls("tests.test_endpoints")
+@pytest.mark.parametrize("strategy", ["per_user", "per_user_per_path", "per_session"])
+def test_a_per_user_panel_marked_edge_is_e009(strategy):
+    class PrivateEdgeLayout(Layout):
+        template = "testapp/core/slots.html"
+        mine = Panel("<p>x</p>", load="edge", cache=getattr(cache, strategy)(timeout=60))
+        lazy = Panel("<p>x</p>", load="lazy", cache=getattr(cache, strategy)(timeout=60))
+
+    assert _about(check_layouts(), PrivateEdgeLayout) == [
+        checks.Error(
+            f"Panel 'mine' of layout tests.PrivateEdgeLayout is cached {strategy} and marked "
+            "load='edge': a shared proxy would serve one visitor's panel to another.",
+            hint="Use load='lazy' or 'inline' for per-user panels; edge is for "
+            "panels cached sitewide or per path.",
+            obj=PrivateEdgeLayout,
+            id="dj_layouts.E009",
+        )
+    ]

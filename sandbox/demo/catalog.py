@@ -228,6 +228,20 @@ DEMOS = [
         "changes every time.",
         QUEUES_ERRORS_CACHE,
     ),
+    Demo(
+        "demo:panel_urls",
+        "Panels with their own URL",
+        "A lazy panel, a visible-on-scroll panel, a refresh button and a form panel, "
+        "fetched by dj-layouts' static script (no htmx).",
+        QUEUES_ERRORS_CACHE,
+    ),
+    Demo(
+        "demo:panel_urls_htmx",
+        "Panels with their own URL, with htmx",
+        "The same panels fetched, refreshed and posted by htmx; the form's answer is "
+        "swapped in place.",
+        QUEUES_ERRORS_CACHE,
+    ),
     # -- HTMX (sandbox/htmxdemo, with its own layouts) ----------------------------------------
     Demo(
         "htmxdemo:store",

@@ -446,3 +446,37 @@ class StreamingLayout(SlotsLayout):
 
     def get_layout_context(self, request: HttpRequest) -> dict[str, Any]:
         return {**super().get_layout_context(request), "started": time.monotonic()}
+
+
+class PanelUrlsLayout(SlotsLayout):
+    """Panels with their own URL: lazy, visible, refreshed and a form (docs/panel-urls.md)."""
+
+    layout_context_defaults = {
+        **SiteLayout.layout_context_defaults,
+        "slots": [
+            (
+                "recommendations",
+                'Panel(lazy_recommendations, load="lazy")',
+                "Takes 0.5 s: the page arrives without it, then the browser fetches it.",
+            ),
+            (
+                "clock",
+                "Panel(refreshable_clock, endpoint=True)",
+                "Rendered with the page; its button fetches it again from its URL.",
+            ),
+            (
+                "guestbook",
+                "Panel(guestbook, endpoint=True)",
+                "Its form posts to the panel's own URL ({% panel_action %}).",
+            ),
+            (
+                "reviews",
+                'Panel(visible_reviews, load="visible")',
+                "Fetched only when scrolled into view.",
+            ),
+        ],
+    }
+    recommendations = Panel(panels.lazy_recommendations, load="lazy")
+    clock = Panel(panels.refreshable_clock, endpoint=True)
+    guestbook = Panel(panels.guestbook, endpoint=True)
+    reviews = Panel(panels.visible_reviews, load="visible")

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -339,3 +339,44 @@ def _streamed(name: str) -> Any:
 stream_fast = _streamed("fast")
 stream_medium = _streamed("medium")
 stream_slow = _streamed("slow")
+
+
+# -- panels with their own URL -----------------------------------------------------------------
+#: How long the lazy panel takes: the page does not wait for it.
+LAZY_DELAY = 0.5
+
+
+def lazy_recommendations(request: HttpRequest) -> str:
+    """Slow, so it is load="lazy": the page arrives without it, the browser fetches it."""
+    time.sleep(LAZY_DELAY)
+    # Late panels' queue items reach the page once: this one is new, the other one the
+    # clock panel already put there.
+    add_script(request, static("demo/lazy-arrived.js"))
+    add_script(request, static("demo/panel-refresh.js"), defer=True)
+    return format_html(
+        '<ul class="recommendations"><li>Panels in parallel</li><li>Streaming pages</li></ul>'
+        '<p class="lazy-rendered">Rendered at <time>{}</time></p>',
+        _now(),
+    )
+
+
+def visible_reviews(request: HttpRequest) -> str:
+    """load="visible": fetched only when its card scrolls into view."""
+    return format_html('<p class="reviews">★★★★★ “Fast pages.” · rendered at {}</p>', _now())
+
+
+def refreshable_clock(request: HttpRequest) -> HttpResponse:
+    """endpoint=True: rendered with the page, and again when its button asks."""
+    add_script(request, static("demo/panel-refresh.js"), defer=True)
+    return HttpResponse(render_to_string("demo/panels/clock.html", {"now": _now()}, request))
+
+
+def guestbook(request: HttpRequest) -> HttpResponse:
+    """A form in a panel: it posts to the panel's own URL ({% panel_action %})."""
+    names = request.session.get("guestbook", [])
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()[:40]
+        if name:
+            request.session["guestbook"] = [*names, name]
+        return HttpResponseRedirect("/")  # post/redirect/get: the endpoint takes it from here
+    return HttpResponse(render_to_string("demo/panels/guestbook.html", {"names": names}, request))

@@ -36,6 +36,9 @@ demo_patterns = [
     path("errors/custom/", views.errors_custom, name="errors_custom"),
     path("cache/", views.cache_demo, name="cache"),
     path("cache/invalidate/", views.cache_invalidate, name="cache_invalidate"),
+    # panels with their own URL
+    path("panel-urls/", views.panel_urls, name="panel_urls"),
+    path("panel-urls/htmx/", views.panel_urls_htmx, name="panel_urls_htmx"),
     # panel views: each answers with a fragment (they work on their own too)
     path("panels/clock/", panels.clock, name="clock"),
     path("panels/articles/<slug:slug>/", panels.article_card, name="article_card"),

@@ -295,3 +295,16 @@ async def streaming_unordered(request: HttpRequest) -> TemplateResponse:
 @async_layout(layouts.StreamingLayout, streaming=None)
 async def streaming_buffered(request: HttpRequest) -> TemplateResponse:
     return await _streaming_content(request, "buffered")
+
+
+@layout(layouts.PanelUrlsLayout)
+def panel_urls(request: HttpRequest) -> TemplateResponse:
+    _kind(request, "sync function view (@layout)")
+    return TemplateResponse(request, "demo/pages/panel_urls.html", {"htmx": False})
+
+
+@layout(layouts.PanelUrlsLayout)
+def panel_urls_htmx(request: HttpRequest) -> TemplateResponse:
+    _kind(request, "sync function view (@layout), with htmx on the page")
+    add_script(request, static("htmxdemo/vendor/htmx.min.js"))
+    return TemplateResponse(request, "demo/pages/panel_urls.html", {"htmx": True})

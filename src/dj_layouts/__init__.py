@@ -5,6 +5,7 @@ from __future__ import annotations
 from dj_layouts import cache
 from dj_layouts.context import FrozenLayoutContext, LayoutContext
 from dj_layouts.decorators import async_layout, layout, panel_only
+from dj_layouts.endpoints import panel_url
 from dj_layouts.errors import (
     PanelCircuitOpen,
     PanelError,
@@ -85,6 +86,7 @@ __all__ = [
     "get_layout_state",
     "layout",
     "panel_only",
+    "panel_url",
     "render_error_page",
     "render_with_layout",
     "resolve_panel_source",

@@ -32,11 +32,25 @@ logger = logging.getLogger("dj_layouts")
 #: Where the template tags find the page being rendered.
 STATE_KEY = "_dj_layouts_page"
 
+#: Panels the browser fetches after the page loads: never made into jobs, their slot
+#: gets a placeholder (SPEC §16).
+LATE_LOADS = ("lazy", "visible")
+
+
+def announces_esi(request: HttpRequest) -> bool:
+    """Whether the request came through a proxy that composes ESI (``load="edge"``)."""
+    return "ESI/1.0" in request.headers.get("Surrogate-Capability", "")
+
+
+def mark_esi(response: HttpResponseBase) -> None:
+    """Ask the proxy to process the page's ``<esi:include>`` elements."""
+    response["Surrogate-Control"] = 'content="ESI/1.0"'
+
 
 class PageState:
     """What the layout template's tags read: panel HTML by name, and the page."""
 
-    __slots__ = ("html", "layout", "plan", "request")
+    __slots__ = ("deferred", "html", "layout", "loader_sent", "plan", "request")
 
     def __init__(
         self,
@@ -44,11 +58,16 @@ class PageState:
         request: HttpRequest,
         html: dict[str, str],
         plan: StreamPlan | None = None,
+        deferred: dict[str, str] | None = None,
     ) -> None:
         self.layout = layout
         self.request = request
         self.html = html
         self.plan = plan
+        #: ``load=`` of the panels the browser fetches later, by name.
+        self.deferred = deferred or {}
+        #: Whether the page already carries the loader script.
+        self.loader_sent = False
 
 
 class Assembler:
@@ -66,6 +85,10 @@ class Assembler:
         self.layout = layout_class()
         self.panels = panels
         self.queues = queues
+        edge = any(p.load == "edge" for p in panels) and announces_esi(request)
+        late = (*LATE_LOADS, "edge") if edge else LATE_LOADS
+        #: ``load=`` of the panels that are not rendered with the page, by name.
+        self.deferred = {p.name or "?": p.load for p in panels if p.load in late}
 
     # -- errors ---------------------------------------------------------------------------
     def log_error(self, error: PanelError) -> None:
@@ -115,7 +138,7 @@ class Assembler:
         context: dict[str, Any] = {
             **get_layout_context(request),
             "request": request,
-            STATE_KEY: PageState(self.layout, request, html, plan),
+            STATE_KEY: PageState(self.layout, request, html, plan, self.deferred),
         }
         template = get_template(self.layout.get_template(request))
         return template.render(context, request)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from typing import Any
 
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
 
 from dj_layouts.conf import SETTING_NAME, validation_errors
+from dj_layouts.endpoints import URL_NAME
 from dj_layouts.layout import CONTENT, Layout
 from dj_layouts.panels import ConditionalPanel, LiteralSource, TemplateSource, UrlSource
 from dj_layouts.slots import layout_slots
@@ -88,6 +91,69 @@ def check_layouts(**kwargs: Any) -> list[CheckMessage]:
         for name, panel in layout.get_panels().items():
             messages.extend(_check_panel(key, name, panel, layout, settings_valid))
         messages.extend(_check_slots(key, layout))
+        messages.extend(_check_endpoint_panels(key, layout))
+    return messages
+
+
+# Strategies whose entries belong to one visitor: an edge proxy must never share them.
+_PRIVATE_STRATEGIES = ("per_user", "per_user_per_path", "per_session")
+
+
+def _endpoint_reachable() -> bool:
+    try:
+        reverse(URL_NAME, kwargs={"reference": "a:b:c"})
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _check_endpoint_panels(key: str, layout: type[Layout]) -> list[CheckMessage]:
+    """SPEC §16: panels with their own URL need the endpoint and a context that travels."""
+    panels = {name: p for name, p in layout.get_panels().items() if p.endpoint}
+    if not panels:
+        return []
+    messages: list[CheckMessage] = []
+    names = ", ".join(repr(name) for name in panels)
+    if not _endpoint_reachable():
+        messages.append(
+            Error(
+                f"Layout {key} has panels with their own URL ({names}), and the panel "
+                "endpoint is not in the URLconf.",
+                hint='Add path("_panels/", include("dj_layouts.urls")) to your urlpatterns.',
+                obj=layout,
+                id="dj_layouts.E007",
+            )
+        )
+    for context_key, value in layout.layout_context_defaults.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            messages.append(
+                Warning(
+                    f"Layout {key} has panels with their own URL ({names}), and its "
+                    f"layout_context_defaults value {context_key!r} ({type(value).__name__}) "
+                    "cannot travel in a panel URL: a content view that changes it makes "
+                    "the page fail with a TypeError.",
+                    hint="Panel URLs carry what the content view changes in the layout "
+                    "context as JSON values (str, int, float, bool, None, lists and dicts "
+                    "of them): keep an id there instead.",
+                    obj=layout,
+                    id="dj_layouts.W006",
+                )
+            )
+    for name, panel in panels.items():
+        strategy = panel.cache.strategy if panel.cache is not None else None
+        if panel.load == "edge" and strategy in _PRIVATE_STRATEGIES:
+            messages.append(
+                Error(
+                    f"Panel {name!r} of layout {key} is cached {strategy} and marked "
+                    "load='edge': a shared proxy would serve one visitor's panel to another.",
+                    hint="Use load='lazy' or 'inline' for per-user panels; edge is for "
+                    "panels cached sitewide or per path.",
+                    obj=layout,
+                    id="dj_layouts.E009",
+                )
+            )
     return messages
 
 

@@ -117,6 +117,7 @@ _SPEC: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
     "CIRCUIT_BREAKER_WINDOW": (60, _positive_number, "a positive number of seconds"),
     "CIRCUIT_BREAKER_COOLDOWN": (30, _positive_number, "a positive number of seconds"),
     "SERVER_TIMING": (False, _optional_bool, "None (follow DEBUG), True or False"),
+    "PANEL_URL_MAX_AGE": (3600, _positive_int, "a positive int (seconds)"),
 }
 
 DEFAULTS: Mapping[str, Any] = {key: spec[0] for key, spec in _SPEC.items()}
@@ -183,6 +184,7 @@ class LayoutSettings:
     CIRCUIT_BREAKER_WINDOW: float
     CIRCUIT_BREAKER_COOLDOWN: float
     SERVER_TIMING: bool | None
+    PANEL_URL_MAX_AGE: int
     detectors: tuple[Detector, ...] = field(default=())
 
     @property

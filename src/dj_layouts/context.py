@@ -11,6 +11,8 @@ work as before. Other objects (model instances, querysets, dict subclasses such 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 READ_ONLY_MESSAGE = "layout_context is read-only in panel views"
@@ -221,3 +223,72 @@ class FrozenLayoutContext(dict[str, Any]):
     def copy(self) -> dict[str, Any]:
         """A plain, writable ``dict``, with writable copies of the containers in it."""
         return thaw(self)  # type: ignore[no-any-return]
+
+
+def _fingerprint(value: Any) -> str | None:
+    """``value`` as JSON, or None when it is not JSON (compared by identity, then ``==``)."""
+    try:
+        return json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+
+
+class ContextBase:
+    """The layout context before the content view ran, to tell what the view changed.
+
+    Panel URLs carry only the content view's changes; the endpoint rebuilds the rest
+    (defaults, ``get_layout_context()``) for the visitor who fetches them. A JSON value
+    is compared as JSON; another by identity, then ``==`` (a list, dict or set against
+    a copy taken here, so an ``append`` shows).
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self, context: Mapping[str, Any]) -> None:
+        self.values = {key: _snapshot(value) for key, value in context.items()}
+
+    def changes(self, context: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """What ``context`` set or changed since, and the keys it removed."""
+        changed = {}
+        for key, value in context.items():
+            if key not in self.values:
+                changed[key] = value
+                continue
+            before, fingerprint, copied = self.values[key]
+            if fingerprint is not None:
+                if _fingerprint(value) != fingerprint:
+                    changed[key] = value
+            elif copied is not None:
+                if not _equal(value, copied):
+                    changed[key] = value
+            elif value is not before and not _equal(value, before):
+                changed[key] = value
+        return changed, [key for key in self.values if key not in context]
+
+
+class KnownChanges:
+    """The changes a panel URL carried: at the endpoint nothing else can change the context."""
+
+    __slots__ = ("changed", "removed")
+
+    def __init__(self, changed: Mapping[str, Any], removed: list[str]) -> None:
+        self.changed = changed
+        self.removed = removed
+
+    def changes(self, context: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        return dict(self.changed), list(self.removed)
+
+
+def _snapshot(value: Any) -> tuple[Any, str | None, Any]:
+    fingerprint = _fingerprint(value)
+    copied = None
+    if fingerprint is None and isinstance(value, (list, dict, set)):
+        copied = value.copy()
+    return value, fingerprint, copied
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:
+        return False

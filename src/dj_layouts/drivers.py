@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 
 from dj_layouts._utils import is_async_callable
 from dj_layouts.executors import AsyncPanelRun, PanelRun
-from dj_layouts.page import Call, Close, Collect, Page, RunContent, Start, Step
+from dj_layouts.page import Call, Close, Collect, Page, RunContent, Start, Step, Steppable
 from dj_layouts.streaming import async_stream, sync_stream
 
 
@@ -41,7 +41,7 @@ class _Done:
         self.value = value
 
 
-def drive(page: Page, content: Callable[[], Any]) -> Any:
+def drive(page: Steppable, content: Callable[[], Any]) -> Any:
     """Build ``page`` from sync code; ``content()`` runs the content view."""
     shell = _SyncShell(page, content)
     steps = page.steps()
@@ -55,7 +55,7 @@ def drive(page: Page, content: Callable[[], Any]) -> Any:
     return step.value
 
 
-async def adrive(page: Page, content: Callable[[], Awaitable[Any]]) -> Any:
+async def adrive(page: Steppable, content: Callable[[], Awaitable[Any]]) -> Any:
     """Build ``page`` on the event loop; ``await content()`` runs the content view."""
     shell = _AsyncShell(page, content)
     steps = page.steps()
@@ -72,7 +72,7 @@ async def adrive(page: Page, content: Callable[[], Awaitable[Any]]) -> Any:
 class _SyncShell:
     """Answers a page's steps from sync code."""
 
-    def __init__(self, page: Page, content: Callable[[], Any]) -> None:
+    def __init__(self, page: Steppable, content: Callable[[], Any]) -> None:
         self.page = page
         self.content = content
         self.run: PanelRun | None = None
@@ -97,13 +97,14 @@ class _SyncShell:
                 self.run.close()
             return None
         run = self.run or self.page.executor.open()
+        assert isinstance(self.page, Page)  # only a whole page streams
         return sync_stream(self.page, step, run)
 
 
 class _AsyncShell:
     """Answers a page's steps on the event loop; blocking work goes to a thread."""
 
-    def __init__(self, page: Page, content: Callable[[], Awaitable[Any]]) -> None:
+    def __init__(self, page: Steppable, content: Callable[[], Awaitable[Any]]) -> None:
         self.page = page
         self.content = content
         self.run: AsyncPanelRun | None = None
@@ -131,4 +132,5 @@ class _AsyncShell:
                 await self.run.aclose()
             return None
         run = self.run or self.page.executor.aopen()
+        assert isinstance(self.page, Page)  # only a whole page streams
         return async_stream(self.page, step, run)

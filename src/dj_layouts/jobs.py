@@ -157,12 +157,21 @@ class JobFactory:
     """Makes the jobs of one page: panel requests share one snapshot, one empty POST."""
 
     def __init__(
-        self, request: HttpRequest, layout_class: type[Layout], csrf_seed: CsrfSeed | None
+        self,
+        request: HttpRequest,
+        layout_class: type[Layout],
+        csrf_seed: CsrfSeed | None,
+        *,
+        keep_post: bool = False,
+        page_url: str | None = None,
     ) -> None:
         self.request = request
         self.layout_class = layout_class
         self.csrf_seed = csrf_seed
         self.empty_post = QueryDict()  # immutable: the panels of a page can share it
+        #: The panel endpoint's settings (SPEC §16): a form's POST, the page it came from.
+        self.keep_post = keep_post
+        self.page_url = page_url
 
     def jobs(
         self, indexed: list[tuple[int, Panel]], context: Mapping[str, Any]
@@ -195,8 +204,10 @@ class JobFactory:
             queues=queues,
             empty_post=self.empty_post,
             csrf_seed=self.csrf_seed,
+            keep_post=self.keep_post,
+            page_url=self.page_url,
         )
         cache = None
-        if panel.cache is not None:
+        if panel.cache is not None and not self.keep_post:  # a form's POST always runs
             cache = PanelCache.for_panel(panel, self.layout_class, panel_request)
         return PanelTask(index, panel, panel_request, queues, cache)

@@ -140,6 +140,11 @@ class Layout:
         return dict(cls._panels)
 
     @classmethod
+    def has_panel_urls(cls) -> bool:
+        """Whether a panel of the layout has its own URL (SPEC §16)."""
+        return any(panel.endpoint for panel in cls._panels.values())
+
+    @classmethod
     def get_queues(cls) -> dict[str, RenderQueue]:
         """The layout's render queues by name, in definition order."""
         return dict(cls._queues)

@@ -22,16 +22,16 @@ import logging
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from dj_layouts import detection, timing
-from dj_layouts.assembly import Assembler, render_response
+from dj_layouts.assembly import Assembler, mark_esi, render_response
 from dj_layouts.cache import PanelCache
-from dj_layouts.context import LayoutContext
+from dj_layouts.context import ContextBase, LayoutContext
 from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
 from dj_layouts.jobs import JobFactory
 from dj_layouts.layout import Layout
@@ -93,6 +93,14 @@ class Stream:
 
 Step = Call | RunContent | Start | Collect | Close | Stream
 Steps = Generator[Step, Any, Any]
+
+
+class Steppable(Protocol):
+    """What the drivers carry out: a page, or one panel at the panel endpoint."""
+
+    executor: PanelExecutor
+
+    def steps(self) -> Steps: ...
 
 
 def merge_panels(
@@ -192,7 +200,11 @@ class Page:
 
     def _jobs(self, eager: bool | None) -> tuple[list[PanelJob], list[PanelCache]]:
         """The jobs of the panels asked for, and the caches to read before they run."""
-        indexed = [(i, p) for i, p in enumerate(self.panels) if eager is None or p.eager is eager]
+        indexed = [
+            (i, p)
+            for i, p in enumerate(self.panels)
+            if (eager is None or p.eager is eager) and p.name not in self.assembler.deferred
+        ]
         if not indexed:
             return [], []
         if self.factory is None:
@@ -240,6 +252,9 @@ class Page:
             if len(eager_jobs) > 1:
                 yield Call(resolve_shared, (self.request,))
             yield Start(eager_jobs)
+        if self.layout_class.has_panel_urls():
+            assert self.state is not None
+            self.state.base = ContextBase(get_layout_context(self.request))
         content_started = perf_counter()
         try:
             response = yield RunContent()
@@ -258,6 +273,8 @@ class Page:
                 yield Call(render_response, (partial,))
             return partial
 
+        if "edge" in self.assembler.deferred.values():
+            mark_esi(response)
         jobs, caches = self._jobs(eager=False if eager_jobs else None)
         if caches:
             yield self._prefetch(caches)

@@ -49,6 +49,10 @@ logger = logging.getLogger("dj_layouts")
 
 _MISSING: Any = object()
 
+#: How a panel reaches the page (SPEC §16): rendered with it, fetched after load, fetched
+#: when scrolled into view, or included by an ESI proxy.
+LOAD_MODES = ("inline", "lazy", "visible", "edge")
+
 
 def _check_options(
     where: str,
@@ -57,7 +61,25 @@ def _check_options(
     cache: Any,
     timeout: Any,
     eager: Any,
+    load: Any,
+    endpoint: Any,
 ) -> None:
+    if load not in LOAD_MODES:
+        raise TypeError(
+            f"{where}(load=...) must be one of {', '.join(map(repr, LOAD_MODES))}, not {load!r}."
+        )
+    if endpoint is not None and not isinstance(endpoint, bool):
+        raise TypeError(f"{where}(endpoint=...) must be True, False or None, not {endpoint!r}.")
+    if eager is True and load in ("lazy", "visible"):
+        raise TypeError(
+            f"{where}(load={load!r}) is fetched after the page loads and cannot be eager: "
+            "drop eager=True or use load='inline'."
+        )
+    if endpoint is False and load != "inline":
+        raise TypeError(
+            f"{where}(load={load!r}) is fetched from the panel endpoint: "
+            "drop endpoint=False or use load='inline'."
+        )
     if context is not None and not isinstance(context, Mapping):
         raise TypeError(f"{where}(context=...) must be a dict, not {type(context).__name__}.")
     if not isinstance(join, str):
@@ -102,6 +124,8 @@ class Panel:
         cache: CacheConfig | None = None,
         timeout: float | None = None,
         eager: bool = False,
+        load: str = "inline",
+        endpoint: bool | None = None,
     ) -> None:
         self.name = None
         where = type(self).__name__
@@ -113,12 +137,16 @@ class Panel:
                 f"{where}() takes exactly one source, got {' and '.join(chosen)}. "
                 "Pass one of: a positional source, url_name=, literal= or template=."
             )
-        _check_options(where, context, join, cache, timeout, eager)
+        _check_options(where, context, join, cache, timeout, eager, load, endpoint)
         self.context: dict[str, Any] = dict(context or {})
         self.join = join
         self.cache = cache
         self.timeout = timeout
         self.eager = eager
+        #: ``"inline"``, ``"lazy"``, ``"visible"`` or ``"edge"`` (SPEC §16).
+        self.load = load
+        #: Whether the panel endpoint may render this panel (``{% panel_url %}``, forms).
+        self.endpoint = load != "inline" if endpoint is None else endpoint
         keyword = next((key for key in chosen if key in KEYWORD_SOURCES), None)
         #: The keyword the source was given with (``"literal"``...), None when positional.
         self.source_keyword = keyword

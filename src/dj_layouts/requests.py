@@ -33,7 +33,7 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_t
 from django.utils.crypto import get_random_string
 from django.utils.datastructures import MultiValueDict
 
-from dj_layouts.state import PANEL, LayoutState
+from dj_layouts.state import PANEL, LayoutState, get_layout_state
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -172,31 +172,45 @@ def make_panel_request(
     queues: QueueCollector,
     empty_post: QueryDict | None = None,
     csrf_seed: CsrfSeed | None = None,
+    keep_post: bool = False,
+    page_url: str | None = None,
 ) -> HttpRequest:
-    """A GET copy of ``request`` for one panel (see the module docstring)."""
+    """A GET copy of ``request`` for one panel (see the module docstring).
+
+    ``keep_post`` is the one exception (SPEC §16): a form posted to the panel endpoint
+    reaches the panel view as the POST it is, body, files and all.
+    """
     panel = object.__new__(type(request))
+    if keep_post:
+        request.POST  # noqa: B018 -- parsed once, here, so the copy shares it
     attrs = request.__dict__.copy()
     meta = PanelMeta(request.META, csrf_seed)
-    dict.__setitem__(meta, "REQUEST_METHOD", "GET")
-    dict.__setitem__(meta, "CONTENT_LENGTH", "0")
     attrs.update(
-        method="GET",
         META=meta,
         environ=meta,  # WSGIRequest.environ is META itself
         COOKIES=dict(request.COOKIES),
-        _post=QueryDict() if empty_post is None else empty_post,
-        _files=MultiValueDict(),
-        _body=b"",
-        _stream=BytesIO(),
-        _read_started=False,
         dj_layouts_force_full=False,
     )
+    if not keep_post:
+        dict.__setitem__(meta, "REQUEST_METHOD", "GET")
+        dict.__setitem__(meta, "CONTENT_LENGTH", "0")
+        attrs.update(
+            method="GET",
+            _post=QueryDict() if empty_post is None else empty_post,
+            _files=MultiValueDict(),
+            _body=b"",
+            _stream=BytesIO(),
+            _read_started=False,
+        )
     panel.__dict__ = attrs
+    main = get_layout_state(request)
     LayoutState(
         role=PANEL,
         layout_class=layout_class,
         context=layout_context,
         queues=queues,
         panel_name=panel_name,
+        page_url=page_url,
+        base=main.base if main is not None else None,
     ).attach(panel)
     return panel

@@ -38,10 +38,12 @@ class LayoutState:
     """What a layout knows about one request (``request.layout``)."""
 
     __slots__ = (
+        "base",
         "context",
         "force_full",
         "is_partial",
         "layout_class",
+        "page_url",
         "panel_name",
         "queues",
         "role",
@@ -56,6 +58,8 @@ class LayoutState:
         queues: QueueCollector,
         is_partial: bool = False,
         panel_name: str | None = None,
+        page_url: str | None = None,
+        base: Any = None,
     ) -> None:
         #: ``"main"`` for the page's request, ``"panel"`` for a panel's.
         self.role = role
@@ -68,6 +72,11 @@ class LayoutState:
         #: Set by ``force_full_page()``: the full page even for a partial request.
         self.force_full = False
         self.panel_name = panel_name
+        #: The page a panel rendered by the panel endpoint belongs to (forms redirect there).
+        self.page_url = page_url
+        #: The layout context before the content view ran (``endpoints.ContextBase``):
+        #: panel URLs carry only what the view changed since.
+        self.base = base
 
     def __repr__(self) -> str:
         where = f" panel={self.panel_name!r}" if self.panel_name else ""

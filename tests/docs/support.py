@@ -149,7 +149,11 @@ SUPPORT: dict[str, dict[str, str]] = {
     },
 }
 
-ROOT_URLCONF = {"getting-started.md": "mysite.urls", "panels.md": "mysite.urls"}
+ROOT_URLCONF = {
+    "getting-started.md": "mysite.urls",
+    "panels.md": "mysite.urls",
+    "panel-urls.md": "mysite.urls",
+}
 
 #: Where a page's snippets run (their functions' ``__module__``), when not ``myapp.docs``.
 SNIPPET_MODULE = {"views.md": "myapp.views", "checks.md": "myapp.views"}

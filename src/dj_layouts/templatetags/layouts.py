@@ -22,6 +22,7 @@ from dj_layouts.collector import (
     enqueue_style,
 )
 from dj_layouts.detection import hx_headers_attr
+from dj_layouts.endpoints import loader_tag, panel_url, placeholder
 from dj_layouts.layout import CONTENT
 
 logger = logging.getLogger("dj_layouts")
@@ -60,6 +61,8 @@ class PanelNode(Node):
             value = self.bare
         name = str(value)
         state = context.get(STATE_KEY)
+        if state is not None and name in state.deferred:
+            return mark_safe(late_panel(state, name, str(self.fallback.render(context))))
         if state is not None and state.plan is not None and name not in state.html:
             # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
             loading = None if self.loading is None else str(self.loading.render(context))
@@ -88,6 +91,17 @@ def _log_unknown(state: Any, name: str) -> None:
         layout_class.key,
         ", ".join(declared) or "none",
     )
+
+
+def late_panel(state: Any, name: str, fallback: str) -> str:
+    """A lazy or visible panel's slot: its fallback, fetched over; the loader once a page."""
+    load = state.deferred[name]
+    loader = None
+    if load != "edge" and not state.loader_sent:
+        state.loader_sent = True
+        loader = loader_tag(state.request)
+    url = panel_url(state.request, name)
+    return placeholder(url, load, fallback, loader)
 
 
 @register.tag("panel")
@@ -269,3 +283,35 @@ def layout_hx_headers(context: template.Context, *, inherited: bool = False) -> 
         return mark_safe("")
     name = "hx-headers:inherited" if inherited else "hx-headers"
     return format_html("{}='{}'", name, hx_headers_attr(state.layout.key))
+
+
+@register.simple_tag(takes_context=True, name="panel_url")
+def panel_url_tag(context: template.Context, name: str) -> str:
+    """``{% panel_url "cart" %}``: the signed URL of a panel, for ``hx-get`` and refreshes."""
+    return _panel_url(context, name, "panel_url")
+
+
+@register.simple_tag(takes_context=True)
+def panel_action(context: template.Context, name: str | None = None) -> str:
+    """``<form method="post" action="{% panel_action %}">``: post to this panel's URL.
+
+    Inside a panel the name defaults to the panel's own; elsewhere give it.
+    """
+    if name is None:
+        name = getattr(_request(context), "layout_panel_name", None)
+        if name is None:
+            raise template.TemplateSyntaxError(
+                "'panel_action' without a name only works inside a panel; "
+                'outside one give the panel: {% panel_action "cart" %}'
+            )
+    return _panel_url(context, name, "panel_action")
+
+
+def _panel_url(context: template.Context, name: str, tag: str) -> str:
+    request = _request(context)
+    if request is None:
+        raise template.TemplateSyntaxError(
+            f"'{tag}' needs the request: render the template with it "
+            "(render(request, ...), a TemplateResponse or render_to_string(..., request=request))."
+        )
+    return panel_url(request, str(name))
