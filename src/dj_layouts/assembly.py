@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
@@ -15,17 +16,18 @@ from django.http.response import HttpResponseBase
 from django.template.loader import get_template
 from django.template.response import SimpleTemplateResponse
 
-from dj_layouts import detection
+from dj_layouts import detection, timing
 from dj_layouts.conf import get_settings
 from dj_layouts.errors import PanelError, PanelRenderError
-from dj_layouts.executors import PanelOutcome, in_definition_order
+from dj_layouts.executors import PanelExecutor, PanelOutcome, in_definition_order
 from dj_layouts.layout import CONTENT, Layout
+from dj_layouts.queues import QueueCollector
+from dj_layouts.requests import issue_csrf_cookie
 from dj_layouts.state import get_layout_context
 from dj_layouts.stream_plan import StreamPlan
 
 if TYPE_CHECKING:
     from dj_layouts.panels import Panel
-    from dj_layouts.queues import QueueCollector
 
 logger = logging.getLogger("dj_layouts")
 
@@ -78,17 +80,27 @@ class Assembler:
         request: HttpRequest,
         layout_class: type[Layout],
         panels: list[Panel],
-        queues: QueueCollector,
     ) -> None:
         self.request = request
         self.layout_class = layout_class
         self.layout = layout_class()
         self.panels = panels
-        self.queues = queues
+        #: The page's own queue collector (the content view's items go here first).
+        self.queues = QueueCollector.for_layout(layout_class)
         edge = any(p.load == "edge" for p in panels) and announces_esi(request)
         late = (*LATE_LOADS, "edge") if edge else LATE_LOADS
         #: ``load=`` of the panels that are not rendered with the page, by name.
         self.deferred = {p.name or "?": p.load for p in panels if p.load in late}
+
+    @staticmethod
+    def timed() -> bool:
+        """Whether anyone reads the page's timing (``timing.wanted()``)."""
+        return timing.wanted()
+
+    def context_hook(self) -> Any:
+        """``Layout.get_layout_context`` when the layout overrides it, else ``None``."""
+        hook = self.layout.get_layout_context
+        return None if getattr(hook, "__func__", None) is Layout.get_layout_context else hook
 
     # -- errors ---------------------------------------------------------------------------
     def log_error(self, error: PanelError) -> None:
@@ -144,24 +156,41 @@ class Assembler:
         return template.render(context, request)
 
     def plan(self, response: HttpResponse) -> tuple[StreamPlan, list[Any]]:
-        """Render the layout once with markers in its slots, cut into parts."""
+        """Render the layout once with markers in its slots, cut into parts.
+
+        Only streamed pages are planned, and their headers leave before the panels
+        render: the CSRF cookie is decided here (``requests.issue_csrf_cookie``).
+        """
+        issue_csrf_cookie(self.request)
         render_response(response)
         plan = StreamPlan()
         rendered = self.render({CONTENT: content_of(response)}, plan)
         return plan, plan.parts(rendered)
 
-    def assemble(self, response: HttpResponse, outcomes: Iterable[PanelOutcome]) -> HttpResponse:
+    def assemble(
+        self,
+        response: HttpResponse,
+        outcomes: Iterable[PanelOutcome],
+        timed: tuple[PanelExecutor, tuple[float, float, float]] | None = None,
+    ) -> HttpResponse:
         """Render the layout around the content and put it in the content view's response.
 
-        Reusing the response keeps its headers, cookies and attributes.
+        Reusing the response keeps its headers, cookies and attributes. ``timed``: the
+        executor and the page's start, content start and content end, when the page's
+        timing is wanted (``timing.wanted()``); the record is made once it is assembled.
         """
         render_response(response)
+        outcomes = list(outcomes)
         html = self.panel_html(outcomes)
         html[CONTENT] = content_of(response)
         response.content = self.render(html)
         if "Content-Length" in response:
             del response["Content-Length"]
         detection.mark_full_page(self.request, self.layout_class, response)
+        if timed is not None:
+            executor, (started, content_started, content_ended) = timed
+            marks = (started, content_started, content_ended, perf_counter())
+            timing.record(self.request, response, self.layout_class, executor, marks, outcomes)
         return response
 
 

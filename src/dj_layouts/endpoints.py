@@ -43,7 +43,7 @@ from dj_layouts.jobs import JobFactory
 from dj_layouts.layout import Layout
 from dj_layouts.page import Call, Collect, Start, Steps
 from dj_layouts.panels import Panel
-from dj_layouts.queues import QueueCollector, get_csp_nonce
+from dj_layouts.queues import get_csp_nonce
 from dj_layouts.requests import share_csrf
 from dj_layouts.state import MAIN, LayoutState, get_layout_context, get_layout_state
 
@@ -221,8 +221,8 @@ class PanelRender:
         self.ref = ref
         self.keep_post = keep_post
         self.executor: PanelExecutor = ref.layout_class.get_executor() or _DEFAULT_EXECUTOR
-        self.queues = QueueCollector.for_layout(ref.layout_class)
-        self.assembler = Assembler(request, ref.layout_class, [ref.panel], self.queues)
+        self.assembler = Assembler(request, ref.layout_class, [ref.panel])
+        self.queues = self.assembler.queues
         #: The status a posted form's view answered with, when it was not 200.
         self.status: int | None = None
 

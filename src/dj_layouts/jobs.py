@@ -21,7 +21,7 @@ from dj_layouts.context import FrozenLayoutContext
 from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
 from dj_layouts.executors import PanelJob, PanelOutcome
 from dj_layouts.queues import QueueCollector
-from dj_layouts.requests import CsrfSeed, make_panel_request
+from dj_layouts.requests import CsrfSeed, make_panel_request, resolve_shared, share_csrf
 from dj_layouts.slots import placed_panels
 
 if TYPE_CHECKING:
@@ -172,6 +172,24 @@ class JobFactory:
         #: The panel endpoint's settings (SPEC §16): a form's POST, the page it came from.
         self.keep_post = keep_post
         self.page_url = page_url
+
+    @classmethod
+    def for_page(cls, request: HttpRequest, layout_class: type[Layout]) -> JobFactory:
+        """The factory of a page's panels; the page gets its one CSRF secret here."""
+        return cls(request, layout_class, share_csrf(request))
+
+    def resolve_shared(self) -> None:
+        """Load the user and the session once, before panels run at the same time."""
+        resolve_shared(self.request)
+
+    @staticmethod
+    def prefetch(caches: list[PanelCache]) -> None:
+        """Read the page's cached panels with one ``get_many`` per backend."""
+        PanelCache.prefetch(caches)
+
+    @staticmethod
+    async def aprefetch(caches: list[PanelCache]) -> None:
+        await PanelCache.aprefetch(caches)
 
     def jobs(
         self, indexed: list[tuple[int, Panel]], context: Mapping[str, Any]

@@ -28,20 +28,17 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from dj_layouts import detection, timing
+from dj_layouts import detection
 from dj_layouts.assembly import Assembler, mark_esi, render_response
-from dj_layouts.cache import PanelCache
-from dj_layouts.context import ContextBase, LayoutContext
 from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
 from dj_layouts.jobs import JobFactory
-from dj_layouts.layout import Layout
-from dj_layouts.queues import QueueCollector
-from dj_layouts.requests import issue_csrf_cookie, resolve_shared, share_csrf
-from dj_layouts.state import MAIN, LayoutState, get_layout_context
-from dj_layouts.stream_plan import Part, StreamPlan
+from dj_layouts.state import LayoutState, get_layout_context
 
 if TYPE_CHECKING:
+    from dj_layouts.cache import PanelCache
+    from dj_layouts.layout import Layout
     from dj_layouts.panels import Panel
+    from dj_layouts.stream_plan import Part, StreamPlan
 
 logger = logging.getLogger("dj_layouts")
 
@@ -164,8 +161,8 @@ class Page:
         self.executor: PanelExecutor = layout_class.get_executor() or (
             _DEFAULT_ASYNC if is_async else _DEFAULT_SYNC
         )
-        self.queues = QueueCollector.for_layout(layout_class)
-        self.assembler = Assembler(request, layout_class, panels, self.queues)
+        self.assembler = Assembler(request, layout_class, panels)
+        self.queues = self.assembler.queues
         self.layout = self.assembler.layout
         self.state: LayoutState | None = None
         self.factory: JobFactory | None = None
@@ -183,13 +180,7 @@ class Page:
         request = self.request
         layout_class = self.layout_class
         partial = self.detect_partials and detection.wants_partial(request, layout_class)
-        self.state = LayoutState(
-            role=MAIN,
-            layout_class=layout_class,
-            context=LayoutContext(layout_class.initial_layout_context()),
-            queues=self.queues,
-            is_partial=partial,
-        )
+        self.state = LayoutState.for_page(layout_class, self.queues, is_partial=partial)
         self.state.attach(request)
 
     def add_context(self, extra: Mapping[str, Any] | None) -> None:
@@ -212,15 +203,15 @@ class Page:
             # page without panels never pays for them. Eager panels come before the
             # content view; other panels after it, and a CSRF secret the content view
             # made is then in the META their requests copy.
-            self.factory = JobFactory(self.request, self.layout_class, share_csrf(self.request))
+            self.factory = JobFactory.for_page(self.request, self.layout_class)
         tasks, jobs = self.factory.jobs(indexed, get_layout_context(self.request))
         return jobs, [task.cache for task in tasks if task.cache is not None]
 
     def _prefetch(self, caches: list[PanelCache]) -> Call:
         """One read of the page's cached panels per backend (``get_many``), before they run."""
         if self.is_async:
-            return Call(PanelCache.aprefetch, (caches,))
-        return Call(PanelCache.prefetch, (caches,))
+            return Call(JobFactory.aprefetch, (caches,))
+        return Call(JobFactory.prefetch, (caches,))
 
     def _concurrent_eager(self) -> bool:
         return self.executor.concurrent and not (self.state and self.state.is_partial)
@@ -228,8 +219,8 @@ class Page:
     def _prepare(self, response: HttpResponseBase, jobs: list[PanelJob]) -> None:
         """Blocking work before the panels fan out: the content's template, user, session."""
         render_response(response)
-        if self.executor.concurrent and len(jobs) > 1:
-            resolve_shared(self.request)
+        if self.executor.concurrent and len(jobs) > 1 and self.factory is not None:
+            self.factory.resolve_shared()
 
     def _partial(self, response: HttpResponseBase) -> HttpResponseBase | None:
         if not self.detect_partials:
@@ -240,8 +231,8 @@ class Page:
     def steps(self) -> Steps:
         started = perf_counter()
         self.begin()
-        get_context: Any = self.layout.get_layout_context
-        if getattr(get_context, "__func__", None) is not Layout.get_layout_context:
+        get_context = self.assembler.context_hook()
+        if get_context is not None:
             self.add_context((yield Call(get_context, (self.request,))))
 
         eager_jobs: list[PanelJob] = []
@@ -249,12 +240,12 @@ class Page:
             eager_jobs, caches = self._jobs(eager=True)
             if caches:
                 yield self._prefetch(caches)
-            if len(eager_jobs) > 1:
-                yield Call(resolve_shared, (self.request,))
+            if len(eager_jobs) > 1 and self.factory is not None:
+                yield Call(self.factory.resolve_shared)
             yield Start(eager_jobs)
         if self.layout_class.has_panel_urls():
             assert self.state is not None
-            self.state.base = ContextBase(get_layout_context(self.request))
+            self.state.remember_base()
         content_started = perf_counter()
         try:
             response = yield RunContent()
@@ -284,13 +275,10 @@ class Page:
             yield Call(self._prepare, (response, jobs))
         yield Start(jobs)
         if self.streaming and _can_stream(self.request, self.is_async):
-            # The headers leave before the panels render: decide the CSRF cookie now.
-            issue_csrf_cookie(self.request)
             plan, parts = yield Call(self.assembler.plan, (response,))
             return (yield Stream(response, plan, parts, eager_jobs + jobs))
         outcomes = yield Collect()
-        page = yield Call(self.assembler.assemble, (response, outcomes))
-        if timing.wanted():
-            marks = (started, content_started, content_ended, perf_counter())
-            timing.record(self.request, page, self.layout_class, self.executor, marks, outcomes)
-        return page
+        timed = None
+        if self.assembler.timed():
+            timed = (self.executor, (started, content_started, content_ended))
+        return (yield Call(self.assembler.assemble, (response, outcomes, timed)))

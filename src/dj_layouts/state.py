@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
-from dj_layouts.context import FrozenLayoutContext
+from dj_layouts.context import ContextBase, FrozenLayoutContext, LayoutContext
 
 if TYPE_CHECKING:
     from dj_layouts.layout import Layout
@@ -90,6 +90,23 @@ class LayoutState:
     @property
     def is_panel(self) -> bool:
         return self.role == PANEL
+
+    @classmethod
+    def for_page(
+        cls, layout_class: type[Layout], queues: QueueCollector, *, is_partial: bool
+    ) -> LayoutState:
+        """The main request's state: a fresh writable context from the layout's defaults."""
+        return cls(
+            role=MAIN,
+            layout_class=layout_class,
+            context=LayoutContext(layout_class.initial_layout_context()),
+            queues=queues,
+            is_partial=is_partial,
+        )
+
+    def remember_base(self) -> None:
+        """Keep the context as it is before the content view runs (panel URLs carry changes)."""
+        self.base = ContextBase(self.context)
 
     def attach(self, request: HttpRequest) -> None:
         """Put this state on ``request``, with the existing package's attribute names."""
