@@ -206,7 +206,7 @@ def collector_of(request: HttpRequest | None) -> QueueCollector | None:
     if not all(isinstance(queue, RenderQueue) for queue in queues.values()):
         return None
     collector = QueueCollector.of(queues)
-    request.layout_queues = collector  # type: ignore[union-attr]
+    request.__dict__["layout_queues"] = collector
     return collector
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 READ_ONLY_MESSAGE = "layout_context is read-only in panel views"
 
@@ -47,7 +47,7 @@ class FrozenDict(dict[Any, Any]):
 
     def copy(self) -> dict[Any, Any]:
         """A plain, writable ``dict``, with writable copies of the containers in it."""
-        return thaw(self)  # type: ignore[no-any-return]
+        return cast("dict[Any, Any]", thaw(self))
 
 
 class FrozenList(list[Any]):
@@ -74,7 +74,7 @@ class FrozenList(list[Any]):
 
     def copy(self) -> list[Any]:
         """A plain, writable ``list``, with writable copies of the containers in it."""
-        return thaw(self)  # type: ignore[no-any-return]
+        return cast("list[Any]", thaw(self))
 
 
 class FrozenSet(set[Any]):
@@ -150,7 +150,7 @@ def freeze(value: Any, memo: dict[int, Any] | None = None) -> Any:
 def _freeze_tuple(value: tuple[Any, ...], memo: dict[int, Any]) -> tuple[Any, ...]:
     items = [freeze(item, memo) for item in value]
     if id(value) in memo:  # reached again through a container inside it
-        return memo[id(value)]  # type: ignore[no-any-return]
+        return cast("tuple[Any, ...]", memo[id(value)])
     frozen = memo[id(value)] = _rebuild(value, items)
     return frozen
 
@@ -222,7 +222,7 @@ class FrozenLayoutContext(dict[str, Any]):
 
     def copy(self) -> dict[str, Any]:
         """A plain, writable ``dict``, with writable copies of the containers in it."""
-        return thaw(self)  # type: ignore[no-any-return]
+        return cast("dict[Any, Any]", thaw(self))
 
 
 def _fingerprint(value: Any) -> str | None:

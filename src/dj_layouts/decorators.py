@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from dj_layouts._utils import describe, is_async_callable
 from dj_layouts.layout import Layout, check_streaming
@@ -151,4 +151,4 @@ def panel_only(view: F) -> F:
 
         wrapper = sync_wrapper
     setattr(wrapper, _PANEL_ONLY, True)
-    return wrapper  # type: ignore[no-any-return]
+    return cast(F, wrapper)

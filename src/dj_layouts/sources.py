@@ -19,6 +19,7 @@ from django.core.signals import setting_changed
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
+from django.template.response import SimpleTemplateResponse
 from django.urls import NoReverseMatch, get_urlconf, resolve, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views import View
@@ -44,9 +45,9 @@ def to_html(panel_name: str, output: Any) -> str:
                 "a panel view must answer 200.",
                 status_code=output.status_code,
             )
-        if not getattr(output, "is_rendered", True):
-            output.render()  # type: ignore[attr-defined]
-        return output.content.decode(output.charset)  # type: ignore[attr-defined, no-any-return]
+        if isinstance(output, SimpleTemplateResponse) and not output.is_rendered:
+            output.render()
+        return bytes(getattr(output, "content", b"")).decode(output.charset)
     raise PanelResponseError(
         f"Panel {panel_name!r} returned {type(output).__name__}; a panel view or callable "
         "must return an HttpResponse or a str."

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 logger = logging.getLogger("dj_layouts")
 
@@ -52,7 +52,7 @@ class Driver:
             except BaseException as exc:
                 value, error = self._failed(step, exc)
             step = self._step(flow, value, error)
-        return step.value  # type: ignore[no-any-return]
+        return cast(T, step.value)
 
     async def arun(self, flow: Flow[T], ado: Callable[[Op], Awaitable[Any]]) -> T:
         """Drive ``flow`` from async code: ``run()``, awaiting ``ado(op)``."""
@@ -63,7 +63,7 @@ class Driver:
             except BaseException as exc:
                 value, error = self._failed(step, exc)
             step = self._step(flow, value, error)
-        return step.value  # type: ignore[no-any-return]
+        return cast(T, step.value)
 
     def _step(self, flow: Flow[Any], value: Any, error: BaseException | None) -> Op | _Done:
         """Send ``value`` (or throw ``error``) into ``flow``: its next operation, or its end.

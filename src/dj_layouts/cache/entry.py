@@ -64,7 +64,7 @@ class PanelCache:
         if lock_timeout is None:
             lock_timeout = get_settings().CACHE_LOCK_TIMEOUT
         self.lock_timeout = lock_timeout
-        self.queues: QueueCollector = request.layout_queues  # type: ignore[attr-defined]
+        self.queues: QueueCollector = request.__dict__["layout_queues"]
         self.generation_key = generation_key(self.name)
         self.driver = Driver(self.name, self.alias)
         self._cache: BaseCache | None = None
@@ -154,7 +154,7 @@ class PanelCache:
     def replay(self, entry: dict[str, Any]) -> str:
         """The entry's HTML, its queue items added to this request's queues."""
         self.queues.load(entry["queues"])
-        return entry["html"]  # type: ignore[no-any-return]
+        return str(entry["html"])
 
     # -- reading a page's entries at once ------------------------------------------------------
     @classmethod

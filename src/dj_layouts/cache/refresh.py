@@ -93,7 +93,7 @@ def _refresh_request(cache: PanelCache) -> tuple[HttpRequest, QueueCollector]:
     request = object.__new__(type(cache.request))
     request.__dict__.update(cache.request.__dict__)
     queues = QueueCollector(cache.queues.spec)
-    request.layout_queues = queues  # type: ignore[attr-defined]
+    request.__dict__["layout_queues"] = queues
     return request, queues
 
 
