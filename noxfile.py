@@ -175,11 +175,9 @@ def _run_tests(session: nox.Session, django: str) -> None:
     services = _services()
     if services.find_redis_server() is None:
         session.warn(f"Redis tests will be skipped: {services.redis_unavailable_reason()}")
-    if shutil.which("varnishd") is None and not Path("/usr/sbin/varnishd").exists():
+    if services.find_varnishd() is None:
         # tests/test_varnish.py starts its own varnishd, as the Redis tests start Redis.
-        session.warn(
-            "Varnish tests will be skipped: varnishd is not installed (apt install varnish)"
-        )
+        session.warn(f"Varnish tests will be skipped: {services.varnish_unavailable_reason()}")
     session.install("-e", ".", *_group("test"), f"Django~={django}.0")
     name = f"tests-{session.python}-django{django}"
     env = {**TEST_ENV, "COVERAGE_FILE": str(ROOT / f".coverage.{name}")}

@@ -122,6 +122,19 @@ def redis_unavailable_reason() -> str | None:
 atexit.register(stop_redis)
 
 
+# --- Varnish --------------------------------------------------------------------------
+
+
+def find_varnishd() -> str | None:
+    """Return the path of ``varnishd``, installing Debian's ``varnish`` if missing."""
+    return _find_program("varnish", ("varnishd",), "varnish")
+
+
+def varnish_unavailable_reason() -> str | None:
+    """Why the last ``find_varnishd()`` came back empty."""
+    return _reasons.get("varnish")
+
+
 # --- Chromium -------------------------------------------------------------------------
 
 
