@@ -9,32 +9,22 @@ from typing import Any
 
 from django import template
 from django.template.base import FilterExpression, Node, NodeList, Parser, Token
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from dj_layouts.assembly import STATE_KEY
+from dj_layouts import slots
 from dj_layouts.collector import (
-    QueueCollector,
     enqueue_html,
     enqueue_inline,
     enqueue_script,
     enqueue_style,
 )
-from dj_layouts.detection import hx_headers_attr
 
 register = template.Library()
 
 _SCRIPT_FLAGS = ("defer", "async", "module", "nomodule")
 
 
-def _request(context: template.Context) -> Any:
-    return getattr(context, "request", None) or context.get("request")
-
-
-def panel_html(context: template.Context, name: str) -> str:
-    """The HTML of panel ``name`` in the page being rendered ("" when unknown)."""
-    state = context.get(STATE_KEY)
-    return state.html.get(name, "") if state is not None else ""
+_request = slots.context_request
 
 
 class PanelNode(Node):
@@ -47,16 +37,7 @@ class PanelNode(Node):
         value = self.name.resolve(context, ignore_failures=True)
         if self.bare is not None and not isinstance(value, str):
             value = self.bare
-        name = str(value)
-        state = context.get(STATE_KEY)
-        if state is not None and state.plan is not None and name not in state.html:
-            # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
-            marker: str = state.plan.slot(name, str(self.fallback.render(context)))
-            return mark_safe(marker)
-        html = panel_html(context, name)
-        if html.strip():
-            return mark_safe(html)
-        return mark_safe(self.fallback.render(context))
+        return slots.fill_slot(context, str(value), lambda: self.fallback.render(context))
 
 
 @register.tag("panel")
@@ -179,21 +160,7 @@ def do_enqueue(parser: Parser, token: Token) -> EnqueueNode:
 
 
 def render_queue(context: template.Context, name: str | None, kind: str, tag: str) -> SafeString:
-    request = _request(context)
-    collector = getattr(request, "layout_queues", None)
-    if not isinstance(collector, QueueCollector):
-        return mark_safe("")
-    if name is None and not any(q.kind == kind for q in collector.spec.queues.values()):
-        # No queue of this kind declared: nothing can have been queued. (Several and
-        # none of them the default is a mistake, which spec.default() reports.)
-        return mark_safe("")
-    queue_name = name or collector.spec.default(kind, f"{{% {tag} %}}")
-    state = context.get(STATE_KEY)
-    if state is not None and state.plan is not None:
-        if queue_name not in collector.spec.queues:
-            raise collector.spec.unknown(queue_name)
-        return mark_safe(str(state.plan.queue(queue_name)))
-    return collector.render(queue_name, request)
+    return slots.render_queue(context, name, kind, f"{{% {tag} %}}")
 
 
 @register.simple_tag(takes_context=True)
@@ -222,12 +189,4 @@ def layout_hx_headers(context: template.Context, *, inherited: bool = False) -> 
     the attributes of ``<body>`` itself). ``inherited=True`` writes htmx 4's
     ``hx-headers:inherited``. Outside a layout page it renders nothing.
     """
-    if not isinstance(inherited, bool):
-        raise template.TemplateSyntaxError(
-            f"'layout_hx_headers' takes inherited=True or inherited=False, not {inherited!r}."
-        )
-    state = context.get(STATE_KEY)
-    if state is None:
-        return mark_safe("")
-    name = "hx-headers:inherited" if inherited else "hx-headers"
-    return format_html("{}='{}'", name, hx_headers_attr(state.layout.key))
+    return slots.hx_headers(context, inherited, "layout_hx_headers")
