@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.http import HttpResponse
@@ -128,12 +129,9 @@ def test_the_buffered_page_has_every_part():
 def test_csrf_input_in_a_jinja2_panel_posts_back(executor):
     import dj_layouts
 
-    CmpLayout._executor = getattr(dj_layouts, executor)()
     client = Client(enforce_csrf_checks=True)
-    try:
+    with mock.patch.object(CmpLayout, "executor", getattr(dj_layouts, executor)()):
         html = get_with(JINJA2, "/cmp/buffered/", client)
-    finally:
-        CmpLayout._executor = None
     tokens = CSRF.findall(html)
     assert len(tokens) == 1 and "csrftoken" in client.cookies
     assert client.post("/cmp/submit/", {"csrfmiddlewaretoken": tokens[0]}).status_code == 200

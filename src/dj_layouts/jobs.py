@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, QueryDict
 
+from dj_layouts import timing
 from dj_layouts.context import FrozenLayoutContext
 from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
 from dj_layouts.executors import PanelJob, PanelOutcome
+from dj_layouts.querycount import counting_queries
 from dj_layouts.queues import QueueCollector
 from dj_layouts.requests import CsrfSeed, make_panel_request
 
@@ -34,7 +36,7 @@ def format_traceback(exc: BaseException) -> str:
 class PanelTask:
     """One panel of one page, with its own request and queue collector."""
 
-    __slots__ = ("cache", "index", "name", "panel", "queues", "request")
+    __slots__ = ("cache", "count_queries", "index", "name", "panel", "queues", "request")
 
     def __init__(
         self,
@@ -50,8 +52,12 @@ class PanelTask:
         self.request = request
         self.queues = queues
         self.cache = cache
+        #: Whether run() counts the panel's SQL queries (for the page's timing record).
+        self.count_queries = False
 
-    def done(self, html: str, started: float, *, cached: bool = False) -> PanelOutcome:
+    def done(
+        self, html: str, started: float, *, cached: bool = False, queries: int | None = None
+    ) -> PanelOutcome:
         return PanelOutcome(
             self.index,
             self.name,
@@ -61,6 +67,7 @@ class PanelTask:
             started=started,
             elapsed=perf_counter() - started,
             thread=current_thread().name,
+            queries=queries,
         )
 
     def failed(self, exc: BaseException, started: float | None = None) -> PanelOutcome:
@@ -70,15 +77,30 @@ class PanelTask:
         )
         now = perf_counter()
         if started is None:  # a timeout: the panel ran for its whole allowance
-            started = now - exc.timeout if isinstance(exc, PanelTimeout) else now
+            started, thread = (now - exc.timeout if isinstance(exc, PanelTimeout) else now), ""
+        else:
+            thread = current_thread().name  # called from run(): the panel's own thread
         return PanelOutcome(
-            self.index, self.name, error=error, started=started, elapsed=now - started
+            self.index,
+            self.name,
+            error=error,
+            started=started,
+            elapsed=now - started,
+            thread=thread,
         )
 
     def timed_out(self, exc: PanelTimeout) -> PanelOutcome:
         return self.failed(exc)
 
     def run(self) -> PanelOutcome:
+        if not self.count_queries:
+            return self._run()
+        with counting_queries() as counter:
+            outcome = self._run()
+        outcome.queries = counter.count
+        return outcome
+
+    def _run(self) -> PanelOutcome:
         started = perf_counter()
         try:
             if self.cache is not None:
@@ -134,6 +156,7 @@ class JobFactory:
         self.layout_class = layout_class
         self.csrf_seed = csrf_seed
         self.empty_post = QueryDict()  # immutable: the panels of a page can share it
+        self.count_queries = timing.wanted()
 
     def jobs(
         self, indexed: list[tuple[int, Panel]], context: Mapping[str, Any]
@@ -168,4 +191,6 @@ class JobFactory:
             from dj_layouts.cache import PanelCache  # the cache imports panels: load late
 
             cache = PanelCache.for_panel(panel, self.layout_class, panel_request)
-        return PanelTask(index, panel, panel_request, queues, cache)
+        task = PanelTask(index, panel, panel_request, queues, cache)
+        task.count_queries = self.count_queries
+        return task

@@ -254,5 +254,7 @@ class Page:
         page = yield Call(self.assembler.assemble, (response, outcomes))
         if timing.wanted():
             marks = (started, content_started, content_ended, perf_counter())
-            timing.record(self.request, page, self.layout_class, self.executor, marks, outcomes)
+            timing.record(
+                self.request, page, self.layout_class, self.executor, marks, outcomes, self.panels
+            )
         return page
