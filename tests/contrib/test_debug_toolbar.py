@@ -113,7 +113,7 @@ def test_the_toolbar_renders_the_layout_panel():
     assert "<td>SequentialExecutor</td>" in panel
     found = rows(panel)
     assert list(found) == ["sidebar", "footer", "header"]  # in start order
-    name, source, _, start, duration, thread, cache_state, outcome, queries = found["sidebar"]
+    _, source, _, _, duration, thread, cache_state, outcome, queries = found["sidebar"]
     assert source == f"callable:{__name__}.querying@{__file__}:{querying.__code__.co_firstlineno}"
     assert float(duration.removesuffix(" ms")) >= 100  # it sleeps 0.1 s
     assert (thread, cache_state, outcome, queries) == ("MainThread", "", "ok", "2")
