@@ -25,6 +25,12 @@ def static_file(request: HttpRequest, path: str) -> HttpResponse:
 urlpatterns = [
     path("", include("sandbox.demo.urls")),
     path("htmx/", include("sandbox.htmxdemo.urls")),
+    path("jinja2/", include("sandbox.jinjademo.urls")),
     # Further demo apps go here.
     re_path(rf"^{settings.STATIC_URL.lstrip('/')}(?P<path>.+)$", static_file),
 ]
+
+if getattr(settings, "TOOLBAR", False):
+    from debug_toolbar.toolbar import debug_toolbar_urls
+
+    urlpatterns += debug_toolbar_urls()

@@ -21,6 +21,7 @@ from dj_layouts import (
     SequentialExecutor,
     ThreadedExecutor,
     add_script,
+    async_layout,
     cache,
     layout,
 )
@@ -62,7 +63,17 @@ def plain(request):
     return HttpResponse("<html><body><p>plain</p></body></html>")
 
 
-urlpatterns = [path("toolbar/", page), path("plain/", plain), *debug_toolbar_urls()]
+@async_layout(ToolbarLayout)
+async def async_page(request):
+    return HttpResponse("<h1>async</h1>")
+
+
+urlpatterns = [
+    path("toolbar/", page),
+    path("async/", async_page),
+    path("plain/", plain),
+    *debug_toolbar_urls(),
+]
 
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 
@@ -154,3 +165,22 @@ def test_a_page_without_a_layout_says_so(settings):
     panel = html[html.index('id="LayoutPanel"') :]
     assert "This request rendered no buffered layout page." in panel
     assert "No layout page" in html
+
+
+@pytest.mark.usefixtures("toolbar")
+def test_the_page_server_timing_entries_survive_the_toolbar_header(settings):
+    settings.DJ_LAYOUTS = {"DEBUG_ERRORS": False, "SERVER_TIMING": True}
+    with mock.patch.object(ToolbarLayout, "executor", SequentialExecutor()):
+        response = Client().get("/toolbar/")
+    header = response["Server-Timing"]
+    assert re.search(r"(^|, )content;dur=[0-9.]+, panel-sidebar;dur=[0-9.]+, ", header)
+    assert "SQLPanel_sql_time;dur=" in header  # the toolbar's own entries are kept too
+
+
+@pytest.mark.usefixtures("toolbar")
+async def test_an_async_page_under_asgi_is_shown(async_client):
+    response = await async_client.get("/async/")
+    html = response.content.decode()
+    panel = html[html.index('id="LayoutPanel"') :]
+    assert "<td>GatherExecutor</td>" in panel
+    assert rows(panel)["sidebar"][8] == "2 (not on the SQL panel)"

@@ -78,6 +78,7 @@ class LayoutPanel(Panel):
         self.timings: list[PageTiming] = []
         self.sql_thread = ""
         self.uid = f"dj_layouts.contrib.debug_toolbar.{id(self)}"
+        self.server_timing = ""
 
     @property
     def nav_subtitle(self) -> str:
@@ -109,3 +110,13 @@ class LayoutPanel(Panel):
     def generate_stats(self, request: HttpRequest, response: HttpResponseBase) -> None:
         pages = [page_stats(timing, self.sql_thread) for timing in self.timings]
         self.record_stats({"pages": pages})  # type: ignore[no-untyped-call]
+        if self.timings:
+            # The toolbar sets Server-Timing to its panels' entries, replacing the
+            # page's own: hand the page's entries back to it through get_headers().
+            self.server_timing = response.get("Server-Timing", "")
+
+    def get_headers(self, request: HttpRequest) -> dict[str, str]:
+        headers: dict[str, str] = super().get_headers(request)  # type: ignore[no-untyped-call]
+        if self.server_timing:
+            headers["Server-Timing"] = self.server_timing
+        return headers
