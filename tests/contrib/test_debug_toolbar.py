@@ -48,7 +48,7 @@ class ToolbarLayout(Layout):
     template = "testapp/toolbar.html"
     scripts = ScriptQueue()
     sidebar = Panel(querying)
-    footer = Panel(footer, cache=cache.sitewide(60))
+    footer = Panel(footer)
     header = Panel(broken)
 
 
@@ -57,6 +57,14 @@ def page(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 3")
     return HttpResponse("<h1>content</h1>")
+
+
+#: The layout of /hit/, declared by its test (make_layout keeps it out of other tests).
+CACHED: dict[str, type[Layout]] = {}
+
+
+def hit(request):
+    return layout(CACHED["layout"])(lambda request: HttpResponse("<h1>hit</h1>"))(request)
 
 
 def plain(request):
@@ -72,6 +80,7 @@ urlpatterns = [
     path("toolbar/", page),
     path("async/", async_page),
     path("plain/", plain),
+    path("hit/", hit),
     *debug_toolbar_urls(),
 ]
 
@@ -153,10 +162,16 @@ def test_queries_in_worker_threads_are_missing_from_the_sql_panel_and_said_so():
 
 
 @pytest.mark.usefixtures("toolbar")
-def test_a_cache_hit_is_shown_as_a_hit():
-    render_with_toolbar(ThreadedExecutor(max_workers=2))
-    _, panel = render_with_toolbar(ThreadedExecutor(max_workers=2))
-    assert rows(panel)["footer"][6] == "hit"
+def test_a_cache_hit_is_shown_as_a_hit(make_layout):
+    CACHED["layout"] = make_layout(
+        "CachedToolbarLayout",
+        template="testapp/toolbar.html",
+        executor=ThreadedExecutor(max_workers=2),
+        sidebar=Panel(footer, cache=cache.sitewide(60)),
+    )
+    Client().get("/hit/")
+    html = Client().get("/hit/").content.decode()
+    assert rows(html[html.index('id="LayoutPanel"') :])["sidebar"][6] == "hit"
 
 
 @pytest.mark.usefixtures("toolbar")
