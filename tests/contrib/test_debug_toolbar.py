@@ -11,7 +11,7 @@ import pytest
 from debug_toolbar.toolbar import debug_toolbar_urls
 from django.db import connection
 from django.http import HttpResponse
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import path
 
 from dj_layouts import (
@@ -67,6 +67,16 @@ def hit(request):
     return layout(CACHED["layout"])(lambda request: HttpResponse("<h1>hit</h1>"))(request)
 
 
+@layout(ToolbarLayout)
+def nested(request):
+    # Another request's layout page, timed while this request's toolbar listens (as a
+    # concurrent request's page would be): the toolbar must not show it.
+    other = RequestFactory().get("/elsewhere/")
+    other.user = request.user
+    page(other)
+    return HttpResponse("<h1>outer</h1>")
+
+
 def plain(request):
     return HttpResponse("<html><body><p>plain</p></body></html>")
 
@@ -81,6 +91,7 @@ urlpatterns = [
     path("async/", async_page),
     path("plain/", plain),
     path("hit/", hit),
+    path("nested/", nested),
     *debug_toolbar_urls(),
 ]
 
@@ -199,3 +210,11 @@ async def test_an_async_page_under_asgi_is_shown(async_client):
     panel = html[html.index('id="LayoutPanel"') :]
     assert "<td>GatherExecutor</td>" in panel
     assert rows(panel)["sidebar"][8] == "2 (not on the SQL panel)"
+
+
+@pytest.mark.usefixtures("toolbar")
+def test_only_this_requests_page_is_shown():
+    html = Client().get("/nested/").content.decode()
+    panel = html[html.index('id="LayoutPanel"') :]
+    assert panel.count("<h4>tests.ToolbarLayout") == 1
+    assert "<small>/nested/</small>" in panel and "/elsewhere/" not in panel
