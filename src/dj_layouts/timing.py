@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
 
+from dj_layouts.collector import QueueCollector
 from dj_layouts.conf import get_settings
 from dj_layouts.errors import PanelTimeout
 
@@ -117,8 +118,6 @@ def _panel(outcome: PanelOutcome, page_start: float, sources: dict[str, str]) ->
 
 
 def _queues(request: HttpRequest) -> dict[str, list[str]]:
-    from dj_layouts.collector import QueueCollector
-
     collector = getattr(request, "layout_queues", None)
     if not isinstance(collector, QueueCollector):
         return {}
