@@ -198,3 +198,25 @@ def test_environment_keeps_options_and_the_final_newline():
     assert env.from_string("{{ x }}\n").render(x="<") == "&lt;\n"
     assert environment(keep_trailing_newline=False).from_string("a\n").render() == "a"
     assert {"panel", "renderscripts", "addscript", "enqueue"} <= set(env.globals)
+
+
+@pytest.mark.usefixtures("jinja_only")
+def test_plain_strings_given_to_panel_are_escaped():
+    from markupsafe import Markup
+
+    template = jinja('{{ panel("x", text) }}|{{ panel("y", html) }}')
+    assert template.render({"text": "<b>", "html": Markup("<b>")}) == "&lt;b&gt;|<b>"
+
+
+@pytest.mark.usefixtures("jinja_only")
+def test_enqueue_escapes_a_plain_string_and_keeps_markup(rf):
+    from markupsafe import Markup
+
+    from dj_layouts.collector import QueueCollector
+
+    request = rf.get("/")
+    request.layout_queues = QueueCollector.for_layout(CmpLayout)
+    jinja('{{ enqueue("modals", text) }}{{ enqueue("modals", html) }}').render(
+        {"text": "<i>t</i>", "html": Markup("<i>h</i>")}, request
+    )
+    assert request.layout_queues.render("modals", request) == "&lt;i&gt;t&lt;/i&gt;\n<i>h</i>"
