@@ -5,10 +5,13 @@ Environment variables:
 - ``DJ_LAYOUTS_SANDBOX_DB``: the SQLite file (default ``sandbox/db.sqlite3``); the
   browser tests point it at a fresh temporary file.
 - ``DJ_LAYOUTS_SANDBOX_DEBUG``: ``0`` turns Django's ``DEBUG`` off (default on).
+- ``DJ_LAYOUTS_SANDBOX_TOOLBAR``: ``0`` keeps django-debug-toolbar off. With ``DEBUG``
+  on and the toolbar installed, the dashboard pages show it with the layout panel.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -29,6 +32,7 @@ INSTALLED_APPS = [
     "dj_layouts",
     "sandbox.demo",
     "sandbox.htmxdemo",
+    "sandbox.jinjademo",
     # Further demo apps go here.
 ]
 
@@ -58,7 +62,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
-    }
+    },
+    # Templates in <app>/jinja2/ (sandbox/jinjademo): layouts and panels in Jinja2.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "dj_layouts.jinja2.environment"},
+    },
 ]
 
 DATABASES = {
@@ -89,7 +99,28 @@ DJ_LAYOUTS = {
     # /htmx/: an HTMX request from a page of the same layout gets the partial,
     # retargeted to #panel-content; from another layout, the full page.
     "HTMX_SMART_ROUTING": True,
+    # A Server-Timing header on buffered pages while DEBUG is on (devtools, Network tab).
+    "SERVER_TIMING": None,
 }
+
+# django-debug-toolbar, when installed, on the dashboard pages: its "Layout" panel
+# shows each panel's timing, thread and queries (dj_layouts.contrib.debug_toolbar).
+TOOLBAR = (
+    DEBUG
+    and os.environ.get("DJ_LAYOUTS_SANDBOX_TOOLBAR", "1") != "0"
+    and importlib.util.find_spec("debug_toolbar") is not None
+)
+if TOOLBAR:
+    INSTALLED_APPS.append("debug_toolbar")
+    MIDDLEWARE.insert(1, "debug_toolbar.middleware.DebugToolbarMiddleware")
+    DEBUG_TOOLBAR_PANELS = [
+        "dj_layouts.contrib.debug_toolbar.LayoutPanel",
+        "debug_toolbar.panels.timer.TimerPanel",
+        "debug_toolbar.panels.sql.SQLPanel",
+        "debug_toolbar.panels.templates.TemplatesPanel",
+        "debug_toolbar.panels.headers.HeadersPanel",
+    ]
+    DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "sandbox.toolbar.show_toolbar"}
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,12 @@ urlpatterns = [
     path("htmx/", include("sandbox.htmxdemo.urls")),
     # The panel endpoint: lazy panels, refreshes and panel forms (docs/panel-urls.md).
     path("_panels/", include("dj_layouts.urls")),
+    path("jinja2/", include("sandbox.jinjademo.urls")),
     # Further demo apps go here.
     re_path(rf"^{settings.STATIC_URL.lstrip('/')}(?P<path>.+)$", static_file),
 ]
+
+if getattr(settings, "TOOLBAR", False):
+    from debug_toolbar.toolbar import debug_toolbar_urls
+
+    urlpatterns += debug_toolbar_urls()

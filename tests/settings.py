@@ -18,6 +18,8 @@ INSTALLED_APPS = [
     # Serves dj_layouts/stream.js, the runtime of "unordered" streamed pages.
     "django.contrib.staticfiles",
     "dj_layouts",
+    # For tests/contrib/test_debug_toolbar.py, which adds its middleware; inactive elsewhere.
+    "debug_toolbar",
     "tests.testapp",
     "tests.streamapp",
 ]
@@ -70,5 +72,7 @@ TEMPLATES = [
 
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 DJ_LAYOUTS: dict[str, object] = {}
+# debug_toolbar is installed for its own tests, which add its middleware themselves.
+SILENCED_SYSTEM_CHECKS = ["debug_toolbar.W001"]
 LOGIN_URL = "/login/"
 STATIC_URL = "/static/"

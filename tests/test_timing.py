@@ -131,3 +131,39 @@ def test_signal_and_log_record_carry_the_same_figures(settings, caplog, view, ti
     (record,) = [r for r in caplog.records if r.name == "dj_layouts.timing"]
     assert record.dj_layouts == timing.as_dict()
     assert record.getMessage().startswith(f"Layout {timed_layout.key} rendered /here/ in ")
+
+
+@pytest.mark.django_db
+def test_the_record_names_sources_counts_queries_and_lists_queue_items(make_layout):
+    from django.db import connection
+
+    from dj_layouts import ScriptQueue, add_script
+
+    def querying(request):
+        add_script(request, "/static/q.js")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.execute("SELECT 2")
+        return "<p>q</p>"
+
+    timed = make_layout(
+        "QueryLayout",
+        template="testapp/core/slots.html",
+        layout_context_defaults={"slots": ["q"]},
+        executor=ThreadedExecutor(max_workers=2),
+        scripts=ScriptQueue(),
+        q=Panel(querying),
+    )
+    received: list[PageTiming] = []
+    page_timed.connect(
+        lambda timing, **kwargs: received.append(timing), weak=False, dispatch_uid="t"
+    )
+    try:
+        layout(timed)(lambda request: HttpResponse("<h1>c</h1>"))(RequestFactory().get("/"))
+    finally:
+        page_timed.disconnect(dispatch_uid="t")
+    (timing,) = received
+    by_name = {panel.name: panel for panel in timing.panels}
+    assert by_name["q"].queries == 2 and by_name["q"].source.startswith("callable:")
+    assert timing.thread == "MainThread"
+    assert timing.queues == {"scripts": ['<script src="/static/q.js"></script>']}

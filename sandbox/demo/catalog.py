@@ -33,6 +33,7 @@ VIEWS = "Views"
 CONCURRENCY = "Concurrency"
 QUEUES_ERRORS_CACHE = "Queues, errors and caching"
 HTMX = "HTMX"
+JINJA2 = "Jinja2"
 
 DEMOS = [
     Demo(
@@ -256,6 +257,20 @@ DEMOS = [
         "A second layout with another structure: moving between it and the store swaps "
         "the body, and Back restores whole pages.",
         HTMX,
+    ),
+    # -- Jinja2 (sandbox/jinjademo, templates for Django's Jinja2 backend) --------------------
+    Demo(
+        "jinjademo:page",
+        "Jinja2 templates",
+        "Layout, content and panels written for the Jinja2 backend: slots and fallbacks, "
+        "queues, hx headers and a CSRF-protected form in a panel.",
+        JINJA2,
+    ),
+    Demo(
+        "jinjademo:streamed",
+        "Jinja2 templates, streamed",
+        "The same Jinja2 layout streamed unordered: each panel fills its slot when ready.",
+        JINJA2,
     ),
 ]
 

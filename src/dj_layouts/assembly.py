@@ -190,7 +190,9 @@ class Assembler:
         if timed is not None:
             executor, (started, content_started, content_ended) = timed
             marks = (started, content_started, content_ended, perf_counter())
-            timing.record(self.request, response, self.layout_class, executor, marks, outcomes)
+            timing.record(
+                self.request, response, self.layout_class, executor, marks, outcomes, self.panels
+            )
         return response
 
 

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, QueryDict
 
+from dj_layouts import timing
 from dj_layouts.cache import PanelCache
 from dj_layouts.context import FrozenLayoutContext
 from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
 from dj_layouts.executors import PanelJob, PanelOutcome
+from dj_layouts.querycount import counting_queries
 from dj_layouts.queues import QueueCollector
 from dj_layouts.requests import CsrfSeed, make_panel_request, resolve_shared, share_csrf
 from dj_layouts.slots import placed_panels
@@ -58,7 +60,7 @@ def format_traceback(exc: BaseException) -> str:
 class PanelTask:
     """One panel of one page, with its own request and queue collector."""
 
-    __slots__ = ("cache", "index", "name", "panel", "queues", "request")
+    __slots__ = ("cache", "count_queries", "index", "name", "panel", "queues", "request")
 
     def __init__(
         self,
@@ -74,8 +76,12 @@ class PanelTask:
         self.request = request
         self.queues = queues
         self.cache = cache
+        #: Whether run() counts the panel's SQL queries (for the page's timing record).
+        self.count_queries = False
 
-    def done(self, html: str, started: float, *, cached: bool = False) -> PanelOutcome:
+    def done(
+        self, html: str, started: float, *, cached: bool = False, queries: int | None = None
+    ) -> PanelOutcome:
         elapsed = perf_counter() - started
         if not cached and self.cache is None and not self.panel.source.is_async:
             _measure(self.panel, elapsed)
@@ -88,6 +94,7 @@ class PanelTask:
             started=started,
             elapsed=elapsed,
             thread=current_thread().name,
+            queries=queries,
         )
 
     def failed(self, exc: BaseException, started: float | None = None) -> PanelOutcome:
@@ -97,15 +104,30 @@ class PanelTask:
         )
         now = perf_counter()
         if started is None:  # a timeout: the panel ran for its whole allowance
-            started = now - exc.timeout if isinstance(exc, PanelTimeout) else now
+            started, thread = (now - exc.timeout if isinstance(exc, PanelTimeout) else now), ""
+        else:
+            thread = current_thread().name  # called from run(): the panel's own thread
         return PanelOutcome(
-            self.index, self.name, error=error, started=started, elapsed=now - started
+            self.index,
+            self.name,
+            error=error,
+            started=started,
+            elapsed=now - started,
+            thread=thread,
         )
 
     def timed_out(self, exc: PanelTimeout) -> PanelOutcome:
         return self.failed(exc)
 
     def run(self) -> PanelOutcome:
+        if not self.count_queries:
+            return self._run()
+        with counting_queries() as counter:
+            outcome = self._run()
+        outcome.queries = counter.count
+        return outcome
+
+    def _run(self) -> PanelOutcome:
         started = perf_counter()
         try:
             if self.cache is not None:
@@ -172,6 +194,7 @@ class JobFactory:
         #: The panel endpoint's settings (SPEC §16): a form's POST, the page it came from.
         self.keep_post = keep_post
         self.page_url = page_url
+        self.count_queries = timing.wanted()
 
     @classmethod
     def for_page(cls, request: HttpRequest, layout_class: type[Layout]) -> JobFactory:
@@ -228,4 +251,6 @@ class JobFactory:
         cache = None
         if panel.cache is not None and not self.keep_post:  # a form's POST always runs
             cache = PanelCache.for_panel(panel, self.layout_class, panel_request)
-        return PanelTask(index, panel, panel_request, queues, cache)
+        task = PanelTask(index, panel, panel_request, queues, cache)
+        task.count_queries = self.count_queries
+        return task

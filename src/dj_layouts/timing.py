@@ -11,12 +11,14 @@ that every browser's devtools show. Nothing is built when nobody listens.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
 
+from dj_layouts.collector import QueueCollector
 from dj_layouts.conf import get_settings
 from dj_layouts.errors import PanelTimeout
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
     from dj_layouts.executors import PanelExecutor, PanelOutcome
     from dj_layouts.layout import Layout
+    from dj_layouts.panels import Panel
 
 logger = logging.getLogger("dj_layouts.timing")
 
@@ -45,6 +48,10 @@ class PanelTiming:
     cache: str  # "hit" when the panel came from its cache without rendering, else ""
     outcome: str  # "ok", "error" or "timeout"
     error: str = ""
+    source: str = ""  # what the panel renders: the view, template or HTML it was given
+    #: SQL queries the panel ran in its thread; None when not counted (a panel awaited
+    #: on the event loop, whose ORM calls run in other threads, and cache hits).
+    queries: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,10 @@ class PageTiming:
     assembly: float
     total: float
     panels: list[PanelTiming] = field(default_factory=list)
+    #: The thread the page was driven from (panels elsewhere ran in worker threads).
+    thread: str = ""
+    #: The items of each render queue, as HTML, in the order the page renders them.
+    queues: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,7 +96,7 @@ def wanted() -> bool:
     )
 
 
-def _panel(outcome: PanelOutcome, page_start: float) -> PanelTiming:
+def _panel(outcome: PanelOutcome, page_start: float, sources: dict[str, str]) -> PanelTiming:
     error = outcome.error
     if error is None:
         state, text = "ok", ""
@@ -101,7 +112,16 @@ def _panel(outcome: PanelOutcome, page_start: float) -> PanelTiming:
         cache="hit" if outcome.cached else "",
         outcome=state,
         error=text,
+        source=sources.get(outcome.name, ""),
+        queries=outcome.queries,
     )
+
+
+def _queues(request: HttpRequest) -> dict[str, list[str]]:
+    collector = getattr(request, "layout_queues", None)
+    if not isinstance(collector, QueueCollector):
+        return {}
+    return {name: [item.render(None) for item in items] for name, items in collector.dump().items()}
 
 
 def record(
@@ -111,14 +131,17 @@ def record(
     executor: PanelExecutor,
     marks: tuple[float, float, float, float],
     outcomes: Iterable[PanelOutcome],
+    panels: Iterable[Panel] = (),
 ) -> PageTiming:
     """Build the page's record, send it, log it, and set ``Server-Timing`` if asked.
 
     ``marks``: the page's start, the content view's start and end, the end of assembly.
+    ``panels``: the page's panels, for what each one renders.
     """
     start, content_start, content_end, end = marks
-    panels = sorted((_panel(o, start) for o in outcomes), key=lambda p: p.start)
-    panel_end = max((start + p.start + p.duration for p in panels), default=content_end)
+    sources = {panel.name or "?": panel.source.identity() for panel in panels}
+    timed = sorted((_panel(o, start, sources) for o in outcomes), key=lambda p: p.start)
+    panel_end = max((start + p.start + p.duration for p in timed), default=content_end)
     timing = PageTiming(
         layout=layout_class.key,
         executor=type(executor).__name__,
@@ -126,7 +149,9 @@ def record(
         content=content_end - content_start,
         assembly=max(0.0, end - max(content_end, panel_end)),
         total=end - start,
-        panels=panels,
+        panels=timed,
+        thread=threading.current_thread().name,
+        queues=_queues(request),
     )
     if get_settings().server_timing:
         response["Server-Timing"] = timing.server_timing()

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "dj_layouts"
 
 def test_every_module_is_in_the_table():
     text = page_path(PAGE).read_text()
-    named = set(re.findall(r"`([a-z_/]+(?:\.py|/))`", text))
+    named = set(re.findall(r"`([a-z0-9_/]+(?:\.py|/))`", text))
     modules = {
         path.name if path.parent == PACKAGE else f"{path.parent.name}/"
         for path in PACKAGE.rglob("*.py")

@@ -39,6 +39,8 @@ class PanelOutcome:
     elapsed: float = 0.0
     #: The name of the thread it ran in.
     thread: str = ""
+    #: SQL queries it ran in that thread, when counted (pages whose timing is wanted).
+    queries: int | None = None
 
 
 class PanelJob:

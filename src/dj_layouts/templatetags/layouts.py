@@ -5,41 +5,27 @@ Each tag only parses its arguments and hands off to a plain function.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django import template
 from django.template.base import FilterExpression, Node, NodeList, Parser, Token
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from dj_layouts.assembly import STATE_KEY
+from dj_layouts import tag_functions as slots
 from dj_layouts.collector import (
-    collector_of,
     enqueue_html,
     enqueue_inline,
     enqueue_script,
     enqueue_style,
 )
-from dj_layouts.detection import hx_headers_attr
-from dj_layouts.endpoints import loader_tag, panel_url, placeholder
-from dj_layouts.layout import CONTENT
-
-logger = logging.getLogger("dj_layouts")
+from dj_layouts.endpoints import panel_url
 
 register = template.Library()
 
 _SCRIPT_FLAGS = ("defer", "async", "module", "nomodule")
 
 
-def _request(context: template.Context) -> Any:
-    return getattr(context, "request", None) or context.get("request")
-
-
-def panel_html(context: template.Context, name: str) -> str:
-    """The HTML of panel ``name`` in the page being rendered ("" when unknown)."""
-    state = context.get(STATE_KEY)
-    return state.html.get(name, "") if state is not None else ""
+_request = slots.context_request
 
 
 class PanelNode(Node):
@@ -59,49 +45,13 @@ class PanelNode(Node):
         value = self.name.resolve(context, ignore_failures=True)
         if self.bare is not None and not isinstance(value, str):
             value = self.bare
-        name = str(value)
-        state = context.get(STATE_KEY)
-        if state is not None and name in state.deferred:
-            return mark_safe(late_panel(state, name, str(self.fallback.render(context))))
-        if state is not None and state.plan is not None and name not in state.html:
-            # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
-            loading = None if self.loading is None else str(self.loading.render(context))
-            marker: str = state.plan.slot(name, str(self.fallback.render(context)), loading)
-            return mark_safe(marker)
-        if state is not None and name not in state.html:
-            _log_unknown(state, name)
-        html = panel_html(context, name)
-        if html.strip():
-            return mark_safe(html)
-        return mark_safe(self.fallback.render(context))
-
-
-def _log_unknown(state: Any, name: str) -> None:
-    """In debug mode, say so when a slot names a panel the page does not have."""
-    from django.conf import settings
-
-    layout_class = type(state.layout)
-    declared = layout_class.get_panels()
-    if not settings.DEBUG or name == CONTENT or name in declared:
-        return
-    logger.warning(
-        '{%% panel "%s" %%} in the template of layout %s names no panel of this page, so '
-        "its fallback shows. Declared panels: %s.",
-        name,
-        layout_class.key,
-        ", ".join(declared) or "none",
-    )
-
-
-def late_panel(state: Any, name: str, fallback: str) -> str:
-    """A lazy or visible panel's slot: its fallback, fetched over; the loader once a page."""
-    load = state.deferred[name]
-    loader = None
-    if load != "edge" and not state.loader_sent:
-        state.loader_sent = True
-        loader = loader_tag(state.request)
-    url = panel_url(state.request, name)
-    return placeholder(url, load, fallback, loader)
+        loading = self.loading
+        return slots.fill_slot(
+            context,
+            str(value),
+            lambda: str(self.fallback.render(context)),
+            None if loading is None else lambda: str(loading.render(context)),
+        )
 
 
 @register.tag("panel")
@@ -231,21 +181,7 @@ def do_enqueue(parser: Parser, token: Token) -> EnqueueNode:
 
 
 def render_queue(context: template.Context, name: str | None, kind: str, tag: str) -> SafeString:
-    request = _request(context)
-    collector = collector_of(request)
-    if collector is None:
-        return mark_safe("")
-    if name is None and not any(q.kind == kind for q in collector.spec.queues.values()):
-        # No queue of this kind declared: nothing can have been queued. (Several and
-        # none of them the default is a mistake, which spec.default() reports.)
-        return mark_safe("")
-    queue_name = name or collector.spec.default(kind, f"{{% {tag} %}}")
-    state = context.get(STATE_KEY)
-    if state is not None and state.plan is not None:
-        if queue_name not in collector.spec.queues:
-            raise collector.spec.unknown(queue_name)
-        return mark_safe(str(state.plan.queue(queue_name)))
-    return collector.render(queue_name, request)
+    return slots.render_queue(context, name, kind, f"{{% {tag} %}}")
 
 
 @register.simple_tag(takes_context=True)
@@ -274,15 +210,7 @@ def layout_hx_headers(context: template.Context, *, inherited: bool = False) -> 
     the attributes of ``<body>`` itself). ``inherited=True`` writes htmx 4's
     ``hx-headers:inherited``. Outside a layout page it renders nothing.
     """
-    if not isinstance(inherited, bool):
-        raise template.TemplateSyntaxError(
-            f"'layout_hx_headers' takes inherited=True or inherited=False, not {inherited!r}."
-        )
-    state = context.get(STATE_KEY)
-    if state is None:
-        return mark_safe("")
-    name = "hx-headers:inherited" if inherited else "hx-headers"
-    return format_html("{}='{}'", name, hx_headers_attr(state.layout.key))
+    return slots.hx_headers(context, inherited, "layout_hx_headers")
 
 
 @register.simple_tag(takes_context=True, name="panel_url")
