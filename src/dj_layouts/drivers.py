@@ -12,7 +12,6 @@ from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
 
-from dj_layouts._utils import is_async_callable
 from dj_layouts.executors import AsyncPanelRun, PanelRun
 from dj_layouts.page import Call, Close, Collect, Page, RunContent, Start, Step, Steppable
 from dj_layouts.streaming import async_stream, sync_stream
@@ -79,7 +78,7 @@ class _SyncShell:
 
     def answer(self, step: Step) -> Any:
         if isinstance(step, Call):
-            if is_async_callable(step.func):
+            if step.awaits:
                 return async_to_sync(step.func)(*step.args)
             return step.func(*step.args)
         if isinstance(step, RunContent):
@@ -111,7 +110,7 @@ class _AsyncShell:
 
     async def answer(self, step: Step) -> Any:
         if isinstance(step, Call):
-            if is_async_callable(step.func):
+            if step.awaits:
                 return await step.func(*step.args)
             if step.blocking:
                 # Templates may touch the database (request.user, lazy querysets).

@@ -34,6 +34,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from dj_layouts._utils import is_async_callable
 from dj_layouts.assembly import Assembler
 from dj_layouts.conf import get_settings
 from dj_layouts.context import ContextBase, KnownChanges, LayoutContext
@@ -250,7 +251,8 @@ class PanelRender:
         layout = self.assembler.layout
         extra = None
         if getattr(layout.get_layout_context, "__func__", None) is not Layout.get_layout_context:
-            extra = yield Call(layout.get_layout_context, (self.request,))
+            hook = layout.get_layout_context
+            extra = yield Call(hook, (self.request,), awaits=is_async_callable(hook))
         context = self.context(extra)
         factory = JobFactory(
             self.request,

@@ -175,6 +175,16 @@ class PanelTask:
         )
 
 
+_EMPTY_POST: list[QueryDict] = []
+
+
+def _empty_post() -> QueryDict:
+    """One immutable, empty ``QueryDict`` for every panel request (building one is slow)."""
+    if not _EMPTY_POST:
+        _EMPTY_POST.append(QueryDict())
+    return _EMPTY_POST[0]
+
+
 class JobFactory:
     """Makes the jobs of one page: panel requests share one snapshot, one empty POST."""
 
@@ -190,7 +200,7 @@ class JobFactory:
         self.request = request
         self.layout_class = layout_class
         self.csrf_seed = csrf_seed
-        self.empty_post = QueryDict()  # immutable: the panels of a page can share it
+        self.empty_post = _empty_post()  # immutable: all panels can share it
         #: The panel endpoint's settings (SPEC §16): a form's POST, the page it came from.
         self.keep_post = keep_post
         self.page_url = page_url

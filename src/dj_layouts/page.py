@@ -29,6 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from dj_layouts import detection
+from dj_layouts._utils import is_async_callable
 from dj_layouts.assembly import Assembler, mark_esi, render_response
 from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
 from dj_layouts.jobs import JobFactory
@@ -49,11 +50,15 @@ _DEFAULT_ASYNC = GatherExecutor()
 # -- the steps a page asks its shell to carry out ---------------------------------------------
 @dataclass(frozen=True)
 class Call:
-    """Call ``func(*args)``; ``blocking`` work (templates, the database) leaves the event loop."""
+    """Call ``func(*args)``; ``blocking`` work (templates, the database) leaves the event loop.
+
+    ``awaits``: ``func`` is a coroutine function (the sync shell runs it to the end).
+    """
 
     func: Callable[..., Any]
     args: tuple[Any, ...] = ()
     blocking: bool = True
+    awaits: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,7 @@ class Page:
     def _prefetch(self, caches: list[PanelCache]) -> Call:
         """One read of the page's cached panels per backend (``get_many``), before they run."""
         if self.is_async:
-            return Call(JobFactory.aprefetch, (caches,))
+            return Call(JobFactory.aprefetch, (caches,), awaits=True)
         return Call(JobFactory.prefetch, (caches,))
 
     def _concurrent_eager(self) -> bool:
@@ -233,7 +238,8 @@ class Page:
         self.begin()
         get_context = self.assembler.context_hook()
         if get_context is not None:
-            self.add_context((yield Call(get_context, (self.request,))))
+            awaits = is_async_callable(get_context)
+            self.add_context((yield Call(get_context, (self.request,), awaits=awaits)))
 
         eager_jobs: list[PanelJob] = []
         if self._concurrent_eager() and any(panel.eager for panel in self.panels):
