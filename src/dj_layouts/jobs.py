@@ -171,6 +171,7 @@ class PanelTask:
             timed_out=self.timed_out,
             probe=probe,
             key=f"{layout_key}.{self.name}",
+            in_thread=self.panel.source.blocking and not self.panel.is_async,
             quick=self.cache is None and not is_async and measured_quick(self.panel),
         )
 

@@ -120,6 +120,11 @@ def merge_panels(
     return list(panels.values())
 
 
+def _threaded(jobs: list[PanelJob]) -> int:
+    """How many jobs may run sync code side by side (they share the user and session)."""
+    return sum(job.in_thread for job in jobs)
+
+
 def assembles(response: Any) -> TypeGuard[HttpResponse]:
     """Only a plain 200 response is wrapped; anything else leaves as it is."""
     return isinstance(response, HttpResponse) and response.status_code == 200
@@ -224,7 +229,7 @@ class Page:
     def _prepare(self, response: HttpResponseBase, jobs: list[PanelJob]) -> None:
         """Blocking work before the panels fan out: the content's template, user, session."""
         render_response(response)
-        if self.executor.concurrent and len(jobs) > 1 and self.factory is not None:
+        if self.executor.concurrent and _threaded(jobs) > 1 and self.factory is not None:
             self.factory.resolve_shared()
 
     def _partial(self, response: HttpResponseBase) -> HttpResponseBase | None:
@@ -246,7 +251,7 @@ class Page:
             eager_jobs, caches = self._jobs(eager=True)
             if caches:
                 yield self._prefetch(caches)
-            if len(eager_jobs) > 1 and self.factory is not None:
+            if _threaded(eager_jobs) > 1 and self.factory is not None:
                 yield Call(self.factory.resolve_shared)
             yield Start(eager_jobs)
         if self.layout_class.has_panel_urls():
@@ -276,7 +281,7 @@ class Page:
         if caches:
             yield self._prefetch(caches)
         if getattr(response, "is_rendered", True) is False or (
-            self.executor.concurrent and len(jobs) > 1
+            self.executor.concurrent and _threaded(jobs) > 1
         ):
             yield Call(self._prepare, (response, jobs))
         yield Start(jobs)

@@ -51,6 +51,7 @@ class PanelJob:
         "_probe",
         "_run",
         "_timed_out",
+        "in_thread",
         "index",
         "is_async",
         "key",
@@ -71,6 +72,7 @@ class PanelJob:
         timed_out: Callable[[PanelTimeout], PanelOutcome],
         probe: Callable[[], PanelOutcome | None] | None = None,
         key: str = "",
+        in_thread: bool | None = None,
         quick: bool = False,
     ) -> None:
         self.index = index
@@ -83,6 +85,9 @@ class PanelJob:
         self._probe = probe
         #: What the job renders (layout, panel, source): timeouts are counted per key.
         self.key = key or name
+        #: Whether the job runs sync code that may block (so in a worker thread when
+        #: panels overlap); literal HTML and async panels do not.
+        self.in_thread = (not is_async) if in_thread is None else in_thread
         #: A sync job measured to take far less than a thread hop costs: on an event
         #: loop, quick jobs started together may share one worker thread, one after another.
         self.quick = quick
