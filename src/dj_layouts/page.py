@@ -280,9 +280,10 @@ class Page:
         jobs, caches = self._jobs(eager=False if eager_jobs else None)
         if caches:
             yield self._prefetch(caches)
-        if getattr(response, "is_rendered", True) is False or (
-            self.executor.concurrent and _threaded(jobs) > 1
-        ):
+        # Under an async view the content's template is rendered with the layout (one
+        # thread hop for both), unless user and session must be loaded first anyway.
+        unrendered = getattr(response, "is_rendered", True) is False and not self.is_async
+        if unrendered or (self.executor.concurrent and _threaded(jobs) > 1):
             yield Call(self._prepare, (response, jobs))
         yield Start(jobs)
         if self.streaming and _can_stream(self.request, self.is_async):
