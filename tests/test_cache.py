@@ -610,14 +610,14 @@ def test_errors_and_non_200_answers_are_not_stored(
 def sleepy_once(request: HttpRequest) -> str:
     number = renders("sleepy_once")
     if number == 1:
-        time.sleep(0.4)
+        time.sleep(0.8)
     return f"<p>sleepy {number}</p>"
 
 
 async def asleepy_once(request: HttpRequest) -> str:
     number = renders("asleepy_once")
     if number == 1:
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(0.8)
     return f"<p>asleepy {number}</p>"
 
 
@@ -633,11 +633,11 @@ def test_a_render_that_timed_out_is_not_stored(
 ) -> None:
     settings.DJ_LAYOUTS = {"DEBUG_ERRORS": False}
     page_layout = make_layout(
-        executor=ThreadedExecutor(), panel=Panel(source, cache=cache.sitewide(60), timeout=0.1)
+        executor=ThreadedExecutor(), panel=Panel(source, cache=cache.sitewide(60), timeout=0.3)
     )
     render = page if view_kind == "sync" else lambda *a: asyncio.run(apage(*a))
     timed_out = render(page_layout)
-    time.sleep(0.5)  # a sync panel's abandoned thread has finished by now
+    time.sleep(1.0)  # a sync panel's abandoned thread has finished by now
     second, third = render(page_layout), render(page_layout)
 
     assert 'class="dj-layouts-panel-error"' in slots(timed_out)["panel"]
