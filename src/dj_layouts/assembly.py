@@ -17,6 +17,7 @@ from django.template.loader import get_template
 from django.template.response import SimpleTemplateResponse
 
 from dj_layouts import detection, timing
+from dj_layouts._utils import is_async_callable
 from dj_layouts.conf import get_settings
 from dj_layouts.errors import PanelError, PanelRenderError
 from dj_layouts.executors import PanelExecutor, PanelOutcome, in_definition_order
@@ -97,10 +98,13 @@ class Assembler:
         """Whether anyone reads the page's timing (``timing.wanted()``)."""
         return timing.wanted()
 
-    def context_hook(self) -> Any:
-        """``Layout.get_layout_context`` when the layout overrides it, else ``None``."""
+    def context_hook(self) -> tuple[Any, bool]:
+        """``Layout.get_layout_context`` when the layout overrides it (else ``None``), and
+        whether it is a coroutine function."""
         hook = self.layout.get_layout_context
-        return None if getattr(hook, "__func__", None) is Layout.get_layout_context else hook
+        if getattr(hook, "__func__", None) is Layout.get_layout_context:
+            return None, False
+        return hook, is_async_callable(hook)
 
     # -- errors ---------------------------------------------------------------------------
     def log_error(self, error: PanelError) -> None:

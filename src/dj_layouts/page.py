@@ -29,7 +29,6 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from dj_layouts import detection
-from dj_layouts._utils import is_async_callable
 from dj_layouts.assembly import Assembler, mark_esi, render_response
 from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
 from dj_layouts.jobs import JobFactory
@@ -241,9 +240,8 @@ class Page:
     def steps(self) -> Steps:
         started = perf_counter()
         self.begin()
-        get_context = self.assembler.context_hook()
+        get_context, awaits = self.assembler.context_hook()
         if get_context is not None:
-            awaits = is_async_callable(get_context)
             self.add_context((yield Call(get_context, (self.request,), awaits=awaits)))
 
         eager_jobs: list[PanelJob] = []
