@@ -78,6 +78,30 @@ else:
     _ViewBase = object
 
 
+def build_page(
+    request: HttpRequest,
+    layout_class: type[Layout],
+    overrides: Mapping[str, Any] | None,
+    *,
+    owner: str,
+    is_async: bool,
+    detect_partials: bool,
+    streaming: str | None,
+) -> Page:
+    """A ``Page`` for a view or a Wagtail page: its per-view overrides checked and merged."""
+    if overrides:
+        # as_view(layout_panels=...) and get_layout_panels() skip the class-time check.
+        overrides = normalise_panels(overrides, where=f"{owner}.layout_panels")
+    return Page(
+        request,
+        layout_class,
+        merge_panels(layout_class, overrides),
+        is_async=is_async,
+        detect_partials=detect_partials,
+        streaming=streaming,
+    )
+
+
 class _LayoutViewMixin(_ViewBase):
     """What both layout mixins share: configuration hooks and the two dispatch shells."""
 
@@ -123,16 +147,11 @@ class _LayoutViewMixin(_ViewBase):
 
     def _page(self, request: HttpRequest, *, is_async: bool) -> Page:
         layout_class = self.get_layout_class()
-        overrides = self.get_layout_panels()
-        if overrides:
-            # as_view(layout_panels=...) and get_layout_panels() skip the class-time check.
-            overrides = normalise_panels(
-                overrides, where=f"{type(self).__qualname__}.layout_panels"
-            )
-        return Page(
+        return build_page(
             request,
             layout_class,
-            merge_panels(layout_class, overrides),
+            self.get_layout_panels(),
+            owner=type(self).__qualname__,
             is_async=is_async,
             detect_partials=self.detect_partials,
             streaming=self.get_layout_streaming(layout_class),

@@ -26,10 +26,10 @@ from django.http import HttpRequest
 
 from dj_layouts.drivers import drive
 from dj_layouts.layout import Layout, check_streaming
-from dj_layouts.page import Page, merge_panels
+from dj_layouts.page import Page
 from dj_layouts.panels import Panel
 from dj_layouts.state import get_layout_state, is_panel_request
-from dj_layouts.views import check_layout_reference, normalise_panels
+from dj_layouts.views import build_page, check_layout_reference, normalise_panels
 
 __all__ = ["WagtailLayoutMixin"]
 
@@ -106,16 +106,11 @@ class WagtailLayoutMixin:
 
     def _layout_page(self, request: HttpRequest) -> Page:
         layout_class = self.get_layout_class(request)
-        overrides = self.get_layout_panels(request)
-        if overrides:
-            # get_layout_panels() skips the class-time check.
-            overrides = normalise_panels(
-                overrides, where=f"{type(self).__qualname__}.layout_panels"
-            )
-        return Page(
+        return build_page(
             request,
             layout_class,
-            merge_panels(layout_class, overrides),
+            self.get_layout_panels(request),
+            owner=type(self).__qualname__,
             is_async=False,
             detect_partials=self.detect_partials,
             streaming=self.get_layout_streaming(request, layout_class),
