@@ -131,7 +131,8 @@ def test_a_thread_given_up_by_a_timeout_is_counted_and_logged(executor_class, re
 
     assert type(error_of(outcome)) is PanelTimeout
     now = stats()
-    assert now.abandoned_now == before.abandoned_now + 1
+    # Threads given up by earlier tests may end meanwhile: at least this one is counted.
+    assert 1 <= now.abandoned_now <= before.abandoned_now + 1
     assert now.abandoned_total == before.abandoned_total + 1
     assert warnings_of(caplog) == [
         "Gave up on panel 'slow' (source 'src.count') after its 0.1 s timeout; its thread "
