@@ -12,7 +12,10 @@ import time
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.http import HttpResponse
+from django.template import engines
+from django.template.response import TemplateResponse
 
 from dj_layouts import Panel, add_script, async_layout, layout
 from dj_layouts.jobs import QUICK_SECONDS, measured_quick
@@ -154,3 +157,69 @@ def test_async_panels_and_literal_html_are_never_measured(rf):
     view(rf.get("/"))
     assert not measured_quick(panels["a"])
     assert measured_quick(panels["lit"])  # ready without a thread anyway: harmless
+
+
+def _content_recording_its_thread(threads: dict[str, list[str]]) -> Any:
+    """An async content view whose template records the thread that renders it."""
+    template = engines["django"].from_string("<h1>{{ where }}</h1>")
+
+    def where() -> str:
+        threads.setdefault("content", []).append(threading.current_thread().name)
+        return "content"
+
+    async def content(request: Any) -> Any:
+        return TemplateResponse(request, template, {"where": where})
+
+    return content
+
+
+async def test_quick_panels_left_at_the_end_run_in_the_hop_that_renders_the_templates(rf):
+    threads: dict[str, list[str]] = {}
+    names = [f"p{i}" for i in range(3)]
+    panels = {name: Panel(_recorder(threads, name)) for name in names}
+    view = async_layout(make_layout(panels, name="QuickHopLayout"))(
+        _content_recording_its_thread(threads)
+    )
+    await _until_quick(view, rf, list(panels.values()))
+    response = await view(rf.get("/"))
+
+    assert list(sections(response.content).items()) == [(n, f"<p>{n}</p>") for n in names]
+    assert script_srcs(response.content) == [f"/static/{n}.js" for n in names]
+    # One thread hop for the page: the panels ran where the templates were rendered.
+    assert {threads[name][-1] for name in names} == {threads["content"][-1]}
+
+
+async def test_quick_panels_beside_a_slow_one_keep_their_own_thread(rf):
+    threads: dict[str, list[str]] = {}
+    quick = {name: Panel(_recorder(threads, name)) for name in ("q0", "q1")}
+    slow_panel = Panel(lambda request: time.sleep(QUICK_SECONDS * 20) or "<p>slow</p>")
+    view = async_layout(make_layout({**quick, "slow": slow_panel}, name="QuickBesideSlowLayout"))(
+        _content_recording_its_thread(threads)
+    )
+    await _until_quick(view, rf, list(quick.values()))
+    response = await view(rf.get("/"))
+
+    assert not measured_quick(slow_panel)
+    assert sections(response.content)["slow"] == "<p>slow</p>"
+    # They overlap the slow panel in a worker thread instead of waiting for it.
+    assert threads["q0"][-1] == threads["q1"][-1] != threads["content"][-1]
+
+
+def test_quick_panels_stay_out_of_a_transaction_the_request_thread_holds(rf):
+    # A sync test under django_db holds a transaction; async_to_sync sends the page's
+    # thread hop back to this thread, where panels would see uncommitted writes.
+    threads: dict[str, list[str]] = {}
+    panels = {name: Panel(_recorder(threads, name)) for name in ("q0", "q1")}
+    view = async_layout(make_layout(panels, name="QuickInTransactionLayout"))(
+        _content_recording_its_thread(threads)
+    )
+    for _ in range(100):
+        async_to_sync(view)(rf.get("/"))
+        if all(measured_quick(panel) for panel in panels.values()):
+            break
+    response = async_to_sync(view)(rf.get("/"))
+
+    assert list(sections(response.content)) == ["q0", "q1"]
+    assert threads["content"][-1] == threading.current_thread().name
+    assert threads["q0"][-1] == threads["q1"][-1]
+    assert threads["q0"][-1].startswith("dj-layouts-panel_")

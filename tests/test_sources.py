@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from typing import Any
 
 import pytest
 from django.http import HttpResponse
+from django.template import engines
+from django.template.response import TemplateResponse
 from django.views import View
 
 from dj_layouts import Panel
 from dj_layouts.panels import CallableSource, ListSource, LiteralSource
+from dj_layouts.sources import to_html
 
 
 def greet(request, word="hi"):
@@ -197,3 +201,26 @@ def test_a_url_source_knows_the_colour_of_the_view_the_current_urlconf_names():
         assert source.resolve()[0] is async_view
     finally:
         set_urlconf(None)
+
+
+def _template_view(callback: Any = None) -> Any:
+    def view(request: Any) -> TemplateResponse:
+        response = TemplateResponse(
+            request, engines["django"].from_string("<p>{{ n }}</p>"), {"n": 1}
+        )
+        if callback is not None:
+            response.add_post_render_callback(callback)
+        return response
+
+    return view
+
+
+def test_a_template_response_panel_renders_to_its_html(rf):
+    assert to_html("p", _template_view()(rf.get("/"))) == "<p>1</p>"
+
+
+def test_a_template_response_panel_runs_its_post_render_callbacks(rf):
+    seen: list[bytes] = []
+    html = to_html("p", _template_view(lambda response: seen.append(response.content))(rf.get("/")))
+    assert html == "<p>1</p>"
+    assert seen == [b"<p>1</p>"]

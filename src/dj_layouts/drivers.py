@@ -25,6 +25,11 @@ def _call(func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
 _call_off_loop = sync_to_async(_call)
 
 
+async def _off_loop(work: Callable[[], Any]) -> Any:
+    """Run ``work`` in the thread Django gives a request's sync code (thread-sensitive)."""
+    return await _call_off_loop(work, ())
+
+
 def _advance(steps: Generator[Step, Any, Any], reply: Any, error: BaseException | None) -> Any:
     """The next step, or ``_Done(value)`` when the page is built."""
     try:
@@ -90,7 +95,8 @@ class _SyncShell:
                 self.run.add(step.jobs)
             return None
         if isinstance(step, Collect):
-            return list(self.run) if self.run is not None else []
+            outcomes = list(self.run) if self.run is not None else []
+            return outcomes if step.then is None else step.then(outcomes)
         if isinstance(step, Close):
             if self.run is not None:
                 self.run.close()
@@ -125,6 +131,10 @@ class _AsyncShell:
                 self.run.add(step.jobs)
             return None
         if isinstance(step, Collect):
+            if step.then is not None:
+                if self.run is None:
+                    return await _call_off_loop(step.then, ([],))
+                return await self.run.afinish(step.then, _off_loop)
             return [outcome async for outcome in self.run] if self.run is not None else []
         if isinstance(step, Close):
             if self.run is not None:

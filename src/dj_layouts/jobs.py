@@ -23,7 +23,13 @@ from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
 from dj_layouts.executors import PanelJob, PanelOutcome
 from dj_layouts.querycount import counting_queries
 from dj_layouts.queues import QueueCollector
-from dj_layouts.requests import CsrfSeed, make_panel_request, resolve_shared, share_csrf
+from dj_layouts.requests import (
+    CsrfSeed,
+    make_panel_request,
+    resolve_shared,
+    share_csrf,
+    shared_unresolved,
+)
 from dj_layouts.slots import placed_panels
 
 if TYPE_CHECKING:
@@ -60,7 +66,16 @@ def format_traceback(exc: BaseException) -> str:
 class PanelTask:
     """One panel of one page, with its own request and queue collector."""
 
-    __slots__ = ("cache", "count_queries", "index", "name", "panel", "queues", "request")
+    __slots__ = (
+        "cache",
+        "count_queries",
+        "index",
+        "is_async",
+        "name",
+        "panel",
+        "queues",
+        "request",
+    )
 
     def __init__(
         self,
@@ -76,6 +91,8 @@ class PanelTask:
         self.request = request
         self.queues = queues
         self.cache = cache
+        #: Asked once: a URL panel's answer means resolving its URL name.
+        self.is_async = panel.is_async
         #: Whether run() counts the panel's SQL queries (for the page's timing record).
         self.count_queries = False
 
@@ -83,7 +100,7 @@ class PanelTask:
         self, html: str, started: float, *, cached: bool = False, queries: int | None = None
     ) -> PanelOutcome:
         elapsed = perf_counter() - started
-        if not cached and self.cache is None and not self.panel.source.is_async:
+        if not cached and self.cache is None and not self.is_async:
             _measure(self.panel, elapsed)
         return PanelOutcome(
             self.index,
@@ -156,7 +173,7 @@ class PanelTask:
 
     def job(self, timeout: float | None, layout_key: str) -> PanelJob:
         probe = None
-        is_async = self.panel.is_async
+        is_async = self.is_async
         if self.cache is not None:
             probe = self.probe_cache
         elif not self.panel.source.blocking:
@@ -171,7 +188,7 @@ class PanelTask:
             timed_out=self.timed_out,
             probe=probe,
             key=f"{layout_key}.{self.name}",
-            in_thread=self.panel.source.blocking and not self.panel.is_async,
+            in_thread=self.panel.source.blocking and not is_async,
             quick=self.cache is None and not is_async and measured_quick(self.panel),
         )
 
@@ -215,6 +232,10 @@ class JobFactory:
     def resolve_shared(self) -> None:
         """Load the user and the session once, before panels run at the same time."""
         resolve_shared(self.request)
+
+    def shares_unresolved(self, jobs: list[PanelJob]) -> bool:
+        """Whether ``jobs`` may run side by side while the user or session is not loaded."""
+        return sum(job.in_thread for job in jobs) > 1 and shared_unresolved(self.request)
 
     @staticmethod
     def prefetch(caches: list[PanelCache]) -> None:

@@ -30,7 +30,13 @@ from django.http.response import HttpResponseBase
 
 from dj_layouts import detection
 from dj_layouts.assembly import Assembler, mark_esi, render_response
-from dj_layouts.executors import GatherExecutor, PanelExecutor, PanelJob, SequentialExecutor
+from dj_layouts.executors import (
+    GatherExecutor,
+    PanelExecutor,
+    PanelJob,
+    PanelOutcome,
+    SequentialExecutor,
+)
 from dj_layouts.jobs import JobFactory
 from dj_layouts.state import LayoutState, get_layout_context
 
@@ -74,7 +80,14 @@ class Start:
 
 @dataclass(frozen=True)
 class Collect:
-    """Wait for every job started; the answer is their outcomes."""
+    """Wait for every job started; the answer is their outcomes.
+
+    With ``then``: the answer is ``then(outcomes)``, blocking work (the layout's
+    render) that an async shell runs in one thread hop, which the executor's run
+    may share with work of its own (``AsyncPanelRun.afinish``).
+    """
+
+    then: Callable[[list[PanelOutcome]], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,11 +130,6 @@ def merge_panels(
         else:
             panels[name] = panel
     return list(panels.values())
-
-
-def _threaded(jobs: list[PanelJob]) -> int:
-    """How many jobs may run sync code side by side (they share the user and session)."""
-    return sum(job.in_thread for job in jobs)
 
 
 def assembles(response: Any) -> TypeGuard[HttpResponse]:
@@ -228,8 +236,13 @@ class Page:
     def _prepare(self, response: HttpResponseBase, jobs: list[PanelJob]) -> None:
         """Blocking work before the panels fan out: the content's template, user, session."""
         render_response(response)
-        if self.executor.concurrent and _threaded(jobs) > 1 and self.factory is not None:
+        if self._resolves_shared(jobs):
+            assert self.factory is not None
             self.factory.resolve_shared()
+
+    def _resolves_shared(self, jobs: list[PanelJob]) -> bool:
+        factory = self.factory
+        return self.executor.concurrent and factory is not None and factory.shares_unresolved(jobs)
 
     def _partial(self, response: HttpResponseBase) -> HttpResponseBase | None:
         if not self.detect_partials:
@@ -249,7 +262,7 @@ class Page:
             eager_jobs, caches = self._jobs(eager=True)
             if caches:
                 yield self._prefetch(caches)
-            if _threaded(eager_jobs) > 1 and self.factory is not None:
+            if self.factory is not None and self.factory.shares_unresolved(eager_jobs):
                 yield Call(self.factory.resolve_shared)
             yield Start(eager_jobs)
         if self.layout_class.has_panel_urls():
@@ -281,14 +294,14 @@ class Page:
         # Under an async view the content's template is rendered with the layout (one
         # thread hop for both), unless user and session must be loaded first anyway.
         unrendered = getattr(response, "is_rendered", True) is False and not self.is_async
-        if unrendered or (self.executor.concurrent and _threaded(jobs) > 1):
+        if unrendered or self._resolves_shared(jobs):
             yield Call(self._prepare, (response, jobs))
         yield Start(jobs)
         if self.streaming and _can_stream(self.request, self.is_async):
             plan, parts = yield Call(self.assembler.plan, (response,))
             return (yield Stream(response, plan, parts, eager_jobs + jobs))
-        outcomes = yield Collect()
         timed = None
         if self.assembler.timed():
             timed = (self.executor, (started, content_started, content_ended))
-        return (yield Call(self.assembler.assemble, (response, outcomes, timed)))
+        assemble = self.assembler.assemble
+        return (yield Collect(then=lambda outcomes: assemble(response, outcomes, timed)))

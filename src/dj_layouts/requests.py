@@ -32,6 +32,7 @@ from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.utils.crypto import get_random_string
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import LazyObject, empty
 
 from dj_layouts.state import PANEL, LayoutState, get_layout_state
 
@@ -150,6 +151,18 @@ def issue_csrf_cookie(request: HttpRequest) -> None:
         settings, "CSRF_USE_SESSIONS", False
     ):
         get_token(request)
+
+
+def shared_unresolved(request: HttpRequest) -> bool:
+    """Whether ``resolve_shared()`` has work: a user or a session not loaded yet."""
+    user = request.__dict__.get("user")
+    if isinstance(user, LazyObject) and user._wrapped is empty:
+        return True
+    session = request.__dict__.get("session")
+    # SessionBase holds what it loaded in _session_cache; another store may not say.
+    return (
+        session is not None and hasattr(session, "keys") and not hasattr(session, "_session_cache")
+    )
 
 
 def resolve_shared(request: HttpRequest) -> None:

@@ -46,6 +46,9 @@ def to_html(panel_name: str, output: Any) -> str:
                 status_code=output.status_code,
             )
         if isinstance(output, SimpleTemplateResponse) and not output.is_rendered:
+            if not getattr(output, "_post_render_callbacks", True):
+                # What render() would encode into the body and we would decode again.
+                return output.rendered_content
             output.render()
         return bytes(getattr(output, "content", b"")).decode(output.charset)
     raise PanelResponseError(
@@ -151,19 +154,36 @@ class CallableSource(Source):
 #: Above this many context keys only "all of them" and "none" are tried as URL arguments.
 _MAX_SUBSET_KEYS = 6
 
+#: What a URL name resolves to: (view, args, kwargs).
+_Resolved = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 # (urlconf, url name, context items) -> (view, args, kwargs); cleared with the URLconf.
-_url_cache: dict[tuple[Any, ...], tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {}
+_url_cache: dict[tuple[Any, ...], _Resolved] = {}
 # Whether a resolved view is async, by the view: asked twice per panel per page.
 _view_is_async: dict[Any, bool] = {}
+
+
+# Bumped when the URLconf changes: what sources remember of an older one is stale.
+_generation = [0]
 
 
 def _clear_url_cache(*, setting: str, **kwargs: Any) -> None:
     if setting == "ROOT_URLCONF":
         _url_cache.clear()
         _view_is_async.clear()
+        _generation[0] += 1
 
 
 setting_changed.connect(_clear_url_cache)
+
+
+def _view_async(view: Any) -> bool:
+    try:
+        return _view_is_async[view]
+    except (KeyError, TypeError):  # TypeError: an unhashable callable
+        answer = is_async_callable(view)
+    with contextlib.suppress(TypeError):
+        _view_is_async[view] = answer
+    return answer
 
 
 class UrlSource(Source):
@@ -177,10 +197,24 @@ class UrlSource(Source):
             hash(self._items)
         except TypeError:  # unhashable or unorderable context values
             self._items = None
+        #: (URLconf, generation, what it resolved to, whether the view is async) of the
+        #: last resolve: a page asks twice per panel, nearly always under one URLconf.
+        self._last: tuple[Any, int, _Resolved, bool] | None = None
 
-    def resolve(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
-        """The view, args and kwargs behind the URL name, for the current URLconf."""
+    def _resolved(self) -> tuple[Any, int, _Resolved, bool]:
         urlconf = get_urlconf() or settings.ROOT_URLCONF
+        last = self._last
+        if last is not None and last[1] == _generation[0] and last[0] == urlconf:
+            return last
+        resolved = self.resolve(urlconf)
+        last = (urlconf, _generation[0], resolved, _view_async(resolved[0]))
+        self._last = last
+        return last
+
+    def resolve(self, urlconf: Any = None) -> _Resolved:
+        """The view, args and kwargs behind the URL name, for the current URLconf."""
+        if urlconf is None:
+            urlconf = get_urlconf() or settings.ROOT_URLCONF
         key = None if self._items is None else (urlconf, *self._items)
         if key is not None:
             try:
@@ -221,19 +255,12 @@ class UrlSource(Source):
     @property
     def is_async(self) -> bool:  # type: ignore[override]
         try:
-            view = self.resolve()[0]
+            return self._resolved()[3]
         except Exception:
             return False  # the render reports the error
-        try:
-            return _view_is_async[view]
-        except (KeyError, TypeError):  # TypeError: an unhashable callable
-            answer = is_async_callable(view)
-        with contextlib.suppress(TypeError):
-            _view_is_async[view] = answer
-        return answer
 
     def _call(self, request: HttpRequest, context: Mapping[str, Any]) -> Any:
-        view, args, kwargs = self.resolve()
+        view, args, kwargs = self._resolved()[2]
         return view(request, *args, **{**kwargs, **context})
 
     def render(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:

@@ -15,12 +15,14 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dj_layouts.errors import PanelError, PanelTimeout
 
 if TYPE_CHECKING:
     from dj_layouts.queues import QueueCollector
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -163,6 +165,19 @@ class AsyncPanelRun(abc.ABC):
     def ready(self) -> bool:
         """Whether the next outcome can be had without waiting (streams flush otherwise)."""
         return False
+
+    async def afinish(
+        self,
+        then: Callable[[list[PanelOutcome]], T],
+        hop: Callable[[Callable[[], T]], Awaitable[T]],
+    ) -> T:
+        """Every outcome, then ``then(outcomes)`` through ``hop`` (one thread hop: it blocks).
+
+        A run may do work of its own in that same hop instead of a hop of its own:
+        the built-in runs render their quick sync jobs there when nothing else runs.
+        """
+        outcomes = [outcome async for outcome in self]
+        return await hop(lambda: then(outcomes))
 
     @abc.abstractmethod
     async def aclose(self) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 
@@ -24,6 +25,8 @@ from dj_layouts.executors.base import (
 )
 from dj_layouts.executors.pools import panel_pool
 from dj_layouts.executors.workers import WorkerPool
+
+T = TypeVar("T")
 
 
 def _overridden(executor: PanelExecutor, name: str, owner: type) -> bool:
@@ -45,11 +48,13 @@ class TaskStream(AsyncPanelRun):
         ready: Sequence[PanelOutcome] = (),
         *,
         starter: Callable[[PanelJob], PanelOutcome | asyncio.Future[PanelOutcome]] | None = None,
+        quick: _QuickGroup | None = None,
     ) -> None:
         self._pending: set[asyncio.Future[PanelOutcome]] = set(tasks)
         # Popped from the end: lowest index first.
         self._ready: list[PanelOutcome] = sorted(ready, key=lambda o: -o.index)
         self._starter = starter
+        self._quick = quick
 
     def add(self, jobs: Sequence[PanelJob]) -> None:
         if self._starter is None:
@@ -79,6 +84,26 @@ class TaskStream(AsyncPanelRun):
 
     def ready(self) -> bool:
         return bool(self._ready) or any(task.done() for task in self._pending)
+
+    async def afinish(
+        self,
+        then: Callable[[list[PanelOutcome]], T],
+        hop: Callable[[Callable[[], T]], Awaitable[T]],
+    ) -> T:
+        # Quick sync jobs not sent to a thread yet, while nothing else runs: render them
+        # in the hop that ``then`` takes anyway (one hop for the page, not two).
+        group = self._quick
+        taken = group.take(self._pending) if group is not None else []
+        if not taken:
+            return await super().afinish(then, hop)
+        assert group is not None
+        outcomes = [outcome async for outcome in self]
+
+        def work() -> T:
+            outcomes.extend(bulkhead.run_group_here(group.pool(), taken))
+            return then(outcomes)
+
+        return await hop(work)
 
     #: The name the first version documented.
     has_ready = ready
@@ -228,8 +253,25 @@ class _QuickGroup:
         self.members.append((job, future))
         return future
 
+    def take(
+        self, pending: set[asyncio.Future[PanelOutcome]]
+    ) -> list[tuple[contextvars.Context, PanelJob]]:
+        """The jobs not sent to a thread yet, if they are all that ``pending`` waits for.
+
+        Taken jobs leave the group and ``pending``: the caller runs them (each in its
+        own copy of the context, as the group would) and gives their outcomes.
+        """
+        futures = {future for _, future in self.members}
+        if not futures or pending - futures:
+            return []
+        pending.difference_update(futures)
+        members, self.members = self.members, []
+        return [(contextvars.copy_context(), job) for job, _ in members]
+
     def _flush(self) -> None:
         members, self.members = self.members, []
+        if not members:  # taken by the run's last hop
+            return
         task = self.loop.create_task(self._run(members))
         self.running.add(task)
         task.add_done_callback(self.running.discard)
@@ -278,7 +320,7 @@ class _PooledExecutor(PanelExecutor):
     def start(self, jobs: Sequence[PanelJob]) -> Iterator[PanelOutcome]:
         return _FutureRun(self.pool(), jobs)
 
-    def _starter(self) -> Callable[[PanelJob], PanelOutcome | asyncio.Future[PanelOutcome]]:
+    def _stream(self) -> TaskStream:
         loop = asyncio.get_running_loop()
         pools: list[WorkerPool] = []
         group = _QuickGroup(loop, lambda: pools[0])
@@ -302,17 +344,17 @@ class _PooledExecutor(PanelExecutor):
                 return group.add(job)
             return loop.create_task(one(job))
 
-        return start
+        return TaskStream([], starter=start, quick=group)
 
     def aopen(self, jobs: Sequence[PanelJob] = ()) -> AsyncPanelRun:
         if _overridden(self, "astart", _PooledExecutor):
             return super().aopen(jobs)
-        stream = TaskStream([], starter=self._starter())
+        stream = self._stream()
         stream.add(jobs)
         return stream
 
     def astart(self, jobs: Sequence[PanelJob]) -> AsyncPanelRun:
-        stream = TaskStream([], starter=self._starter())
+        stream = self._stream()
         stream.add(jobs)
         return stream
 

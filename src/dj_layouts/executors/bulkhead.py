@@ -19,7 +19,7 @@ from typing import Any
 from dj_layouts.errors import PanelCircuitOpen, PanelThreadsExhausted
 from dj_layouts.executors.base import PanelJob, PanelOutcome
 from dj_layouts.executors.breaker import BREAKERS
-from dj_layouts.executors.pools import run_in_worker
+from dj_layouts.executors.pools import in_transaction, run_closing_its_connections, run_in_worker
 from dj_layouts.executors.workers import PoolExhausted, WorkerPool
 
 logger = logging.getLogger("dj_layouts.executors")
@@ -128,6 +128,24 @@ async def await_in_pool(pool: WorkerPool, job: PanelJob) -> PanelOutcome:
 def _run_group(members: list[tuple[contextvars.Context, PanelJob]]) -> list[PanelOutcome]:
     # Each job as if it had a thread of its own: its own context, its own connections.
     return [context.run(run_in_worker, job) for context, job in members]
+
+
+def run_group_here(
+    pool: WorkerPool, members: list[tuple[contextvars.Context, PanelJob]]
+) -> list[PanelOutcome]:
+    """Run quick sync jobs in the calling thread (a hop the page takes anyway), in order.
+
+    Not inside a transaction the thread holds open: a panel never sees uncommitted
+    writes of its page, so then the jobs go to a pool thread as usual (and this waits).
+    """
+    if in_transaction():
+        try:
+            return pool.submit(_run_group, members).result()
+        except PoolExhausted as exc:
+            return [
+                job.timed_out(PanelThreadsExhausted(job.name, 0.0, str(exc))) for _, job in members
+            ]
+    return [context.run(run_closing_its_connections, job) for context, job in members]
 
 
 async def await_group_in_pool(pool: WorkerPool, jobs: list[PanelJob]) -> list[PanelOutcome]:

@@ -48,6 +48,22 @@ def close_thread_connections() -> None:
         conn.close()
 
 
+def in_transaction() -> bool:
+    """Whether this thread holds a transaction open on any database."""
+    return any(conn.in_atomic_block for conn in connections.all(initialized_only=True))
+
+
+def run_closing_its_connections(job: PanelJob) -> PanelOutcome:
+    """Run a job in a thread that is not its own: close only the connections it opened."""
+    already = {id(conn) for conn in connections.all(initialized_only=True) if conn.connection}
+    try:
+        return job.run()
+    finally:
+        for conn in connections.all(initialized_only=True):
+            if conn.connection is not None and id(conn) not in already:
+                conn.close()
+
+
 def run_in_worker(job: PanelJob) -> PanelOutcome:
     """Run a job in a worker thread and close the DB connections it opened."""
     try:
