@@ -6,6 +6,9 @@ renders the same HTML with ``{% include %}``s (so the async rows show the whole 
 the async path). Every pair is checked to send the same bytes first.
 
 - 5 panels: literal HTML, a callable, 3 URL-named sync views rendering a small template;
+  with two rows of context: the *floor* (the same views run and their HTML joined by
+  hand, no dj-layouts: what the page's own work costs) and the plain page sent through
+  one thread hop (what Django's async path costs on this machine);
 - one more panel: literal and callable panels alternating, CPU per panel between a page
   of 1 and one of 100, against one more ``{% include %}``;
 - 5 URL-named panels cached with ``cache.sitewide(3600)`` on LocMem, all warm hits,
@@ -24,10 +27,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.test import RequestFactory, override_settings
 from django.urls import path
+from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 
 from bench import pages
@@ -159,6 +164,33 @@ def _row(label: str, plain: float, ours: float, target: float, unit: str = "us")
     )
 
 
+# -- the floor: the same work written by hand ----------------------------------------------------
+def floor_page() -> Callable[[HttpRequest], HttpResponse]:
+    """The 5-panel page's work without dj-layouts: what no panel library can go below.
+
+    The content view and the 3 item views run and render as the views they are (each a
+    ``TemplateResponse`` with its own context), and one template joins their HTML.
+    """
+    literal = mark_safe(pages.item_html(0))
+    callable_panel = _callable(1)
+
+    def view(request: HttpRequest) -> HttpResponse:
+        content = pages.content(request).render().content.decode()
+        items = [literal, mark_safe(callable_panel(request))]
+        for n in range(2, 5):
+            items.append(mark_safe(item_view(request, n).render().content.decode()))
+        context = {"title": pages.TITLE, "content": mark_safe(content), "items": items}
+        return render(request, "bench/floor.html", context)
+
+    return view
+
+
+def _floor_row(label: str, plain: float, floor: float) -> Row:
+    return Row(
+        GROUP, label, f"plain {plain:7.1f} us | floor {floor:7.1f} us | {floor / plain:5.2f}x"
+    )
+
+
 # -- the rows ------------------------------------------------------------------------------------
 def _page_rows() -> list[Row]:
     mixed = pages.make_layout("HeadlineMixedLayout", mixed_panels())
@@ -169,6 +201,13 @@ def _page_rows() -> list[Row]:
         ("  same, async path (vs the plain sync page)", pages.async_page(mixed), 1.5),
     ):
         rows.append(_row(label, *pair_us(plain, view), target))
+    rows.append(
+        _floor_row("  floor: the same views and join by hand", *pair_us(plain, floor_page()))
+    )
+    hop = pages.plain_async_page(5)
+    rows.append(
+        _floor_row("  floor of async: the plain page in one thread hop", *pair_us(plain, hop))
+    )
     return rows
 
 

@@ -14,13 +14,16 @@ from threading import current_thread
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.http import HttpRequest, QueryDict
+from django.urls import get_urlconf
 
 from dj_layouts import timing
 from dj_layouts.cache import PanelCache
 from dj_layouts.context import FrozenLayoutContext
 from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
 from dj_layouts.executors import PanelJob, PanelOutcome
+from dj_layouts.panels import Panel
 from dj_layouts.querycount import counting_queries
 from dj_layouts.queues import QueueCollector
 from dj_layouts.requests import (
@@ -31,10 +34,10 @@ from dj_layouts.requests import (
     shared_unresolved,
 )
 from dj_layouts.slots import placed_panels
+from dj_layouts.sources import UrlSource
 
 if TYPE_CHECKING:
     from dj_layouts.layout import Layout
-    from dj_layouts.panels import Panel
 
 
 #: A sync panel whose renders take less than this (smoothed) is a quick job: on the
@@ -82,8 +85,10 @@ class PanelTask:
         index: int,
         panel: Panel,
         request: HttpRequest,
-        queues: QueueCollector,
+        queues: QueueCollector | None,
         cache: PanelCache | None,
+        *,
+        urlconf: Any = None,
     ) -> None:
         self.index = index
         self.panel = panel
@@ -92,7 +97,11 @@ class PanelTask:
         self.queues = queues
         self.cache = cache
         #: Asked once: a URL panel's answer means resolving its URL name.
-        self.is_async = panel.is_async
+        source = panel.source
+        if isinstance(source, UrlSource) and type(panel).is_async is Panel.is_async:
+            self.is_async = source.is_async_under(urlconf)
+        else:
+            self.is_async = panel.is_async
         #: Whether run() counts the panel's SQL queries (for the page's timing record).
         self.count_queries = False
 
@@ -148,6 +157,9 @@ class PanelTask:
         started = perf_counter()
         try:
             if self.cache is not None:
+                html = self.cache.prefetched_hit()
+                if html is not None:
+                    return self.done(html, started, cached=True)
                 return self.done(self.cache.render(self.panel, self.request), started)
             return self.done(self.panel.render(self.request), started)
         except Exception as exc:
@@ -203,6 +215,15 @@ def _empty_post() -> QueryDict:
     return _EMPTY_POST[0]
 
 
+def _needs_no_request(panel: Panel) -> bool:
+    return (
+        not panel.source.blocking
+        and panel.cache is None
+        and type(panel).render is Panel.render
+        and type(panel).arender is Panel.arender
+    )
+
+
 class JobFactory:
     """Makes the jobs of one page: panel requests share one snapshot, one empty POST."""
 
@@ -219,6 +240,8 @@ class JobFactory:
         self.layout_class = layout_class
         self.csrf_seed = csrf_seed
         self.empty_post = _empty_post()  # immutable: all panels can share it
+        #: The page's URLconf, read once (it is slow to ask): its panel requests carry it.
+        self.urlconf = get_urlconf() or settings.ROOT_URLCONF
         #: The panel endpoint's settings (SPEC §16): a form's POST, the page it came from.
         self.keep_post = keep_post
         self.page_url = page_url
@@ -268,6 +291,9 @@ class JobFactory:
 
     def task(self, index: int, panel: Panel, snapshot: FrozenLayoutContext) -> PanelTask:
         name = panel.name or "?"
+        if _needs_no_request(panel):
+            # Literal HTML reads no request and adds no queue item: nothing to build.
+            return PanelTask(index, panel, self.request, None, None)
         queues = QueueCollector.for_layout(self.layout_class)
         panel_request = make_panel_request(
             self.request,
@@ -280,9 +306,10 @@ class JobFactory:
             keep_post=self.keep_post,
             page_url=self.page_url,
         )
+        panel_request.urlconf = self.urlconf
         cache = None
         if panel.cache is not None and not self.keep_post:  # a form's POST always runs
             cache = PanelCache.for_panel(panel, self.layout_class, panel_request)
-        task = PanelTask(index, panel, panel_request, queues, cache)
+        task = PanelTask(index, panel, panel_request, queues, cache, urlconf=self.urlconf)
         task.count_queries = self.count_queries
         return task

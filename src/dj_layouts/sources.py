@@ -201,8 +201,9 @@ class UrlSource(Source):
         #: last resolve: a page asks twice per panel, nearly always under one URLconf.
         self._last: tuple[Any, int, _Resolved, bool] | None = None
 
-    def _resolved(self) -> tuple[Any, int, _Resolved, bool]:
-        urlconf = get_urlconf() or settings.ROOT_URLCONF
+    def _resolved(self, urlconf: Any = None) -> tuple[Any, int, _Resolved, bool]:
+        if urlconf is None:
+            urlconf = get_urlconf() or settings.ROOT_URLCONF
         last = self._last
         if last is not None and last[1] == _generation[0] and last[0] == urlconf:
             return last
@@ -254,13 +255,18 @@ class UrlSource(Source):
 
     @property
     def is_async(self) -> bool:  # type: ignore[override]
+        return self.is_async_under(None)
+
+    def is_async_under(self, urlconf: Any) -> bool:
+        """Whether the view is async under ``urlconf`` (None: the current URLconf)."""
         try:
-            return self._resolved()[3]
+            return self._resolved(urlconf)[3]
         except Exception:
             return False  # the render reports the error
 
     def _call(self, request: HttpRequest, context: Mapping[str, Any]) -> Any:
-        view, args, kwargs = self._resolved()[2]
+        # A panel request carries its page's URLconf (asking for the current one is slow).
+        view, args, kwargs = self._resolved(request.__dict__.get("urlconf"))[2]
         return view(request, *args, **{**kwargs, **context})
 
     def render(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:

@@ -165,11 +165,13 @@ class PanelCache:
         left to each panel, which reports it and renders without it.
         """
         for group, keys in _by_backend(panel_caches):
+            backend = group[0].cache
             try:
-                found = group[0].cache.get_many(keys)
+                found = backend.get_many(keys)
             except Exception:
                 continue
             for panel_cache in group:
+                panel_cache._cache = backend  # looked up once per page, not per panel
                 panel_cache._prefetched = found
 
     @classmethod
@@ -190,6 +192,21 @@ class PanelCache:
                 panel_cache._prefetched = found
 
         await agather(read(group, keys) for group, keys in _by_backend(wanted))
+
+    def prefetched_hit(self) -> str | None:
+        """The entry ``prefetch`` read, when it may serve this request, else None.
+
+        The cheap way to a hit from sync code: no lookup flow. A miss leaves what was
+        read for the flow (``render()``), which then needs no read of its own.
+        """
+        found = self._prefetched
+        entry = None if found is None else self.usable(found)
+        if entry is None:
+            return None
+        self._prefetched = None
+        if time.time() >= entry["fresh_until"]:
+            refresh.revalidate(self, inline=True)  # as render()'s flow does for a stale hit
+        return self.replay(entry)
 
     def take_prefetched(self) -> dict[str, Any] | None:
         """What ``prefetch`` read for this entry, once."""
@@ -271,8 +288,9 @@ def _by_backend(
 ) -> list[tuple[list[PanelCache], list[str]]]:
     """The caches grouped by backend, with the keys to read for each group."""
     groups: dict[str, tuple[list[PanelCache], list[str]]] = {}
+    configured = settings.CACHES
     for panel_cache in panel_caches:
-        if panel_cache is None or panel_cache.alias not in settings.CACHES:
+        if panel_cache is None or panel_cache.alias not in configured:
             continue  # a missing alias is reported by the panel's own render
         key = _key_or_none(panel_cache)
         if key is None:
