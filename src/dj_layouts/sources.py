@@ -272,8 +272,13 @@ class UrlSource(Source):
     def render(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         return to_html(name, self._call(request, context))
 
+    def render_any(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
+        if self.is_async_under(request.__dict__.get("urlconf")):
+            return async_to_sync(self.arender)(request, name, context)
+        return self.render(request, name, context)
+
     async def arender(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
-        if not self.is_async:
+        if not self.is_async_under(request.__dict__.get("urlconf")):
             return await super().arender(request, name, context)
         return await ato_html(name, await self._call(request, context))
 

@@ -71,7 +71,8 @@ def fill_slot(
         _log_unknown(state, name)
     html = panel_html(context, name)
     if html.strip():
-        return mark_safe(html)
+        # Panel HTML is nearly always safe already: mark_safe() itself costs more.
+        return html if type(html) is SafeString else mark_safe(html)
     return mark_safe(str(fallback()))
 
 
