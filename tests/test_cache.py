@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.core.cache import CacheKeyWarning, caches
@@ -1600,6 +1601,22 @@ def test_prefetch_reads_a_page_of_hits_with_one_get_many(
     assert len(calls) == 1  # one round trip for the page, not one per panel
     assert sorted(html) == [f"<nav>nav {i}</nav>" for i in range(1, 6)]
     assert all(c.queues.dump() for c in panel_caches)  # each hit replayed its script
+    assert renders["nav"] == 5
+
+
+@pytest.mark.parametrize("path", ["sync", "async"])
+def test_a_warm_page_of_cached_panels_reads_the_cache_once(
+    backend: str, make_layout: Any, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    panels = {f"p{i}": Panel(nav, cache=cache.sitewide(60)) for i in range(5)}
+    page_layout = make_layout(**panels)
+    first = page(page_layout)
+    calls = _count_get_many(monkeypatch)
+
+    again = page(page_layout) if path == "sync" else async_to_sync(apage)(page_layout)
+
+    assert again.content == first.content
+    assert len(calls) == 1  # one round trip for the page, not one per panel
     assert renders["nav"] == 5
 
 
