@@ -503,6 +503,37 @@ def test_through_an_esi_proxy_an_edge_panel_is_an_include_with_a_stable_url():
     assert "Cookie" not in fragment.get("Vary", "")
 
 
+def test_an_edge_include_is_signed_again_under_a_new_key():
+    def include():
+        html = Client().get("/edge/", headers=ESI).content.decode()
+        return re.search(r'<esi:include src="([^"]+)"', html).group(1)
+
+    before = include()
+    with override_settings(SECRET_KEY="rotated"):
+        rotated = include()
+        assert rotated != before
+        assert Client().get(rotated).content == b"<nav>nav</nav>"
+        assert Client().get(before).status_code == 404
+    assert include() == before
+
+
+@pytest.mark.parametrize("load", ["lazy", "edge"])
+def test_panel_urls_carry_the_script_prefix(load):
+    from django.urls import set_script_prefix
+
+    pattern = r'<esi:include src="([^"]+)"' if load == "edge" else r'data-src="([^"]+)" data-load'
+    set_script_prefix("/shop/")  # what WSGIHandler does for SCRIPT_NAME; the test client does not
+    try:
+        prefixed = re.search(pattern, Client().get("/edge/", headers=ESI).content.decode())
+    finally:
+        set_script_prefix("/")
+    plain = re.search(pattern, Client().get("/edge/", headers=ESI).content.decode())
+    assert prefixed.group(1).startswith("/shop/_panels/")
+    assert plain.group(1).startswith("/_panels/")
+    if load == "edge":  # the same reference (a lazy one carries the second it was made)
+        assert prefixed.group(1) == "/shop" + plain.group(1)
+
+
 def test_a_per_visitor_panel_at_the_endpoint_is_private():
     html = Client().get("/edge/", headers=ESI).content.decode()
     response = Client().get(urls_in(html)["lazy"])

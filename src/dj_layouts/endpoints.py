@@ -27,10 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core import signing
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -45,8 +48,8 @@ from dj_layouts.layout import Layout
 from dj_layouts.page import Call, Collect, Start, Steps
 from dj_layouts.panels import Panel
 from dj_layouts.queues import get_csp_nonce
+from dj_layouts.signing_cache import SigningCache, signing_keys
 from dj_layouts.state import MAIN, LayoutState, get_layout_context, get_layout_state
-from dj_layouts.verified import VerifiedReferences, signing_keys
 
 logger = logging.getLogger("dj_layouts")
 
@@ -79,8 +82,8 @@ class PanelReference:
         )
 
 
-#: References verified once, by their text (``verified.py``).
-_verified: VerifiedReferences[PanelReference] = VerifiedReferences()
+#: What references named and when they were signed, once checked (``signing_cache.py``).
+_verified: SigningCache[tuple[float | None, PanelReference]] = SigningCache()
 
 
 # -- making references --------------------------------------------------------------------------
@@ -137,7 +140,7 @@ def panel_url(request: HttpRequest, name: str) -> str:
             "view under @layout/@async_layout or a layout mixin, or from one of their panels."
         )
     layout_class = state.layout_class
-    endpoint_panel(layout_class, name)
+    panel = endpoint_panel(layout_class, name)
     where = f"Panel {name!r} of layout {layout_class.key}"
     context = get_layout_context(request)
     if isinstance(state.base, (ContextBase, KnownChanges)):
@@ -151,13 +154,49 @@ def panel_url(request: HttpRequest, name: str) -> str:
         "d": removed,
         "u": state.page_url or request.get_full_path(),
     }
-    if endpoint_panel(layout_class, name).load == "edge":
-        # The same page gets the same URL, so the proxy can cache the panel; edge panels
-        # are public (check E009), so their URL does not expire.
-        reference = signing.Signer(salt=EDGE_SALT).sign_object(payload, compress=True)
+    if panel.load == "edge":
+        reference = _edge_reference(payload)
     else:
         reference = signing.dumps(payload, salt=SALT, compress=True)
-    return reverse(URL_NAME, kwargs={"reference": reference})
+    return _endpoint_url(reference)
+
+
+def _edge_reference(payload: dict[str, Any]) -> str:
+    """An edge panel's reference: the same page gets the same one, so the proxy can cache
+    the panel. Edge panels are public (check E009), so it does not expire."""
+    # What Signer.sign_object() signs: the same text gives the same reference.
+    text = json.dumps(payload, separators=(",", ":"))
+    reference = _edge_references.get(text)
+    if reference is None:
+        keys = signing_keys()
+        reference = signing.Signer(salt=EDGE_SALT).sign_object(payload, compress=True)
+        _edge_references.put(text, reference, keys)
+    return reference
+
+
+#: Edge references by the payload they sign (``signing_cache.py``).
+_edge_references: SigningCache[str] = SigningCache()
+# The endpoint's URL around a reference, by URLconf and script prefix: reverse() once.
+_url_parts: dict[tuple[Any, str], tuple[str, str]] = {}
+# The shape of a reference, for reversing the endpoint's URL pattern.
+_SAMPLE_REFERENCE = "sample:reference"
+
+
+def _endpoint_url(reference: str) -> str:
+    # References hold only characters reverse() leaves as they are ([\w.:-]).
+    where = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    parts = _url_parts.get(where)
+    if parts is None:
+        sample = reverse(URL_NAME, kwargs={"reference": _SAMPLE_REFERENCE})
+        prefix, _sample, suffix = sample.rpartition(_SAMPLE_REFERENCE)
+        parts = _url_parts[where] = (prefix, suffix)
+    return parts[0] + reference + parts[1]
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ROOT_URLCONF":
+        _url_parts.clear()
 
 
 # -- the placeholder of a lazy or visible panel --------------------------------------------------
@@ -214,7 +253,7 @@ def read_reference(reference: str) -> PanelReference:
         _verified.discard(reference)  # its layout was declared again: look it up again
     keys = signing_keys()
     ref, timestamp = _verify(reference)
-    _verified.put(reference, timestamp, ref, keys)
+    _verified.put(reference, (timestamp, ref), keys)
     return ref
 
 
