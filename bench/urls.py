@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from bench import endpoint_pages, pages, streaming_pages
+from bench import edge_pages, endpoint_pages, pages, streaming_pages
 
 urlpatterns = [
     path("page/", pages.server_page),
@@ -15,5 +15,8 @@ urlpatterns = [
     path("endpoint/lazy/", endpoint_pages.lazy),
     path("endpoint/inline/", endpoint_pages.inline),
     path("endpoint/bare/", endpoint_pages.small_panel),
+    *(path(f"endpoint/served/{way}/", view) for way, view in endpoint_pages.served.items()),
+    path("edge/", edge_pages.page),
+    path("edge/renders/", edge_pages.counts),
     path("_panels/", include("dj_layouts.urls")),
 ]
