@@ -77,6 +77,7 @@ class Servers:
     varnish: str
     django_pid: int
     varnish_pid: int
+    redis_pid: int | None
 
 
 def _start(command: list[str], log: Path, **kwargs: object) -> subprocess.Popen[bytes]:
@@ -112,6 +113,7 @@ def servers() -> Iterator[Servers]:
     """Redis, gunicorn serving the bench project on it, and varnishd in front of gunicorn."""
     from tests._services import (
         find_varnishd,
+        redis_pid,
         redis_unavailable_reason,
         start_redis,
         stop_redis,
@@ -156,7 +158,8 @@ def servers() -> Iterator[Servers]:
             varnish_url = f"http://127.0.0.1:{varnish_port}"
             _wait(f"{django_url}/edge/renders/", processes[0], django_log)
             _wait(f"{varnish_url}/edge/renders/", processes[1], varnish_log)
-            yield Servers(django_url, varnish_url, processes[0].pid, processes[1].pid)
+            pids = processes[0].pid, processes[1].pid, redis_pid(redis_url)
+            yield Servers(django_url, varnish_url, *pids)
     finally:
         for process in reversed(processes):
             _stop(process)
@@ -202,13 +205,17 @@ class Run:
     wrong: int = 0
     django_cpu: float = 0.0
     varnish_cpu: float = 0.0
+    redis_cpu: float = 0.0
 
     def round(self, servers: Servers, requests: int) -> dict[str, int]:
         before = renders(servers)
         django, varnish = cpu_seconds(servers.django_pid), cpu_seconds(servers.varnish_pid)
+        redis = cpu_seconds(servers.redis_pid) if servers.redis_pid else 0.0
         seconds, wrong = _load(self.base, requests)
         self.django_cpu += cpu_seconds(servers.django_pid) - django
         self.varnish_cpu += cpu_seconds(servers.varnish_pid) - varnish
+        if servers.redis_pid:
+            self.redis_cpu += cpu_seconds(servers.redis_pid) - redis
         self.best_rps = max(self.best_rps, requests / seconds)
         self.pages += requests
         self.wrong += wrong
@@ -263,9 +270,12 @@ def run() -> list[Row]:
             f"{alone.best_rps:.0f} pages/s", "baseline"),
         Row(GROUP, "  Django CPU per page: through Varnish / alone",
             f"{edge_us:.0f} us / {alone_us:.0f} us = {alone_us / edge_us:.2f}x less"),
-        Row(GROUP, "  Varnish CPU per page: through Varnish / alone",
+        Row(GROUP, "  Varnish / Redis CPU per page, through Varnish",
             f"{edge.us_per_page(edge.varnish_cpu):.0f} us / "
-            f"{alone.us_per_page(alone.varnish_cpu):.0f} us"),
+            f"{edge.us_per_page(edge.redis_cpu):.0f} us"),
+        Row(GROUP, "  Varnish / Redis CPU per page, Django alone",
+            f"{alone.us_per_page(alone.varnish_cpu):.0f} us / "
+            f"{alone.us_per_page(alone.redis_cpu):.0f} us"),
         Row(GROUP, "  what Django rendered for one warm page through Varnish",
             ", ".join(f"{name} {count}" for name, count in one.items()) or "nothing",
             "page 1, me 1 (the per-visitor panel only)", only_mine),
