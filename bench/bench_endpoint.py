@@ -35,7 +35,7 @@ SERVED_RUNS = 7
 LAZY_TARGET_MS = 25.0
 OVERHEAD_TARGET = 1.2
 #: Rounds of (bare view, endpoint) CPU measurements, alternated.
-CPU_ROUNDS = 3
+CPU_ROUNDS = 4
 _PLACEHOLDER = re.compile(rb'data-src="([^"]+)" data-load="lazy"')
 
 

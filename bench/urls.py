@@ -5,6 +5,8 @@ from django.urls import include, path
 from bench import edge_pages, endpoint_pages, pages, streaming_pages
 
 urlpatterns = [
+    # First, as docs/panel-urls.md shows it: a panel refresh is not resolved past every page.
+    path("_panels/", include("dj_layouts.urls")),
     path("page/", pages.server_page),
     path("plain/", pages.server_plain_page),
     path("load/async/", pages.load_async_page),
@@ -18,5 +20,4 @@ urlpatterns = [
     *(path(f"endpoint/served/{way}/", view) for way, view in endpoint_pages.served.items()),
     path("edge/", edge_pages.page),
     path("edge/renders/", edge_pages.counts),
-    path("_panels/", include("dj_layouts.urls")),
 ]
