@@ -5,6 +5,7 @@
     python bench/run.py core       # only bench/bench_core.py
     python bench/run.py --strict   # exit 1 when a target is missed
     BENCH_LOAD_REQUESTS=900 python bench/run.py load   # a shorter load scenario
+    python bench/run.py edge       # through a real varnishd (needs varnishd and redis-server)
 
 Each group is a module ``bench/bench_<name>.py`` whose ``run()`` returns a list of
 ``bench._table.Row``; register a new one with one line in ``GROUPS``.
@@ -32,6 +33,7 @@ GROUPS = [
     "streaming",
     "load",
     "endpoint",
+    "edge",
 ]
 
 

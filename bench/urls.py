@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from bench import endpoint_pages, pages, streaming_pages
+from bench import edge_pages, endpoint_pages, pages, streaming_pages
 
 urlpatterns = [
+    # First, as docs/panel-urls.md shows it: a panel refresh is not resolved past every page.
+    path("_panels/", include("dj_layouts.urls")),
     path("page/", pages.server_page),
     path("plain/", pages.server_plain_page),
     path("load/async/", pages.load_async_page),
@@ -15,5 +17,7 @@ urlpatterns = [
     path("endpoint/lazy/", endpoint_pages.lazy),
     path("endpoint/inline/", endpoint_pages.inline),
     path("endpoint/bare/", endpoint_pages.small_panel),
-    path("_panels/", include("dj_layouts.urls")),
+    *(path(f"endpoint/served/{way}/", view) for way, view in endpoint_pages.served.items()),
+    path("edge/", edge_pages.page),
+    path("edge/renders/", edge_pages.counts),
 ]

@@ -114,6 +114,12 @@ def stop_redis(url: str | None = None) -> None:
             workdir.cleanup()
 
 
+def redis_pid(url: str) -> int | None:
+    """The process id of the server started for ``url`` (the benchmarks read its CPU time)."""
+    entry = _servers.get(url)
+    return entry[0].pid if entry is not None else None
+
+
 def redis_unavailable_reason() -> str | None:
     """Why the last ``find_redis_server()``/``start_redis()`` came back empty."""
     return _reasons.get("redis")

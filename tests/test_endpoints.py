@@ -361,6 +361,54 @@ def test_an_expired_reference_is_404(monkeypatch, caplog):
         assert Client().get(url).status_code == 200
 
 
+def test_a_reference_served_before_still_expires(monkeypatch, caplog):
+    url = urls_in(Client().get("/page/").content.decode())["lazy"]
+    assert Client().get(url).status_code == 200  # verified, and kept
+    now = signing.time.time()
+    monkeypatch.setattr(signing.time, "time", lambda: now + 3601)
+    with caplog.at_level(logging.WARNING, logger="dj_layouts"):
+        assert Client().get(url).status_code == 404
+    assert "expired" in caplog.text
+    assert calls.count("lazy") == 1  # the page's whoami panel runs with the page
+    with override_settings(DJ_LAYOUTS={"PANEL_URL_MAX_AGE": 7200}):
+        assert Client().get(url).status_code == 200
+
+
+@pytest.mark.parametrize("edge", [False, True])
+def test_a_reference_served_before_is_refused_once_its_key_is_gone(edge, caplog):
+    if edge:
+        html = Client().get("/edge/", headers=ESI).content.decode()
+        url = re.search(r'<esi:include src="([^"]+)"', html).group(1)
+    else:
+        url = urls_in(Client().get("/page/").content.decode())["lazy"]
+    assert Client().get(url).status_code == 200
+    with override_settings(SECRET_KEY="rotated"):
+        with caplog.at_level(logging.WARNING, logger="dj_layouts"):
+            assert Client().get(url).status_code == 404
+        assert "bad signature" in caplog.text
+        # The old key kept as a fallback still verifies it, as django.core.signing does.
+        with override_settings(SECRET_KEY_FALLBACKS=["tests-only-not-secret"]):
+            assert Client().get(url).status_code == 200
+        assert Client().get(url).status_code == 404
+
+
+@pytest.mark.usefixtures("restore_layout_registry")
+def test_a_layout_declared_again_is_looked_up_again():
+    def declare(html):
+        class AgainLayout(Layout):
+            template = "testapp/core/slots.html"
+            layout_context_defaults = {"slots": ["again"]}
+            again = Panel(html, load="lazy")
+
+        return AgainLayout
+
+    data = {"l": declare("<p>first</p>").key, "p": "again", "c": {}, "d": [], "u": "/"}
+    url = f"/_panels/{signing.dumps(data, salt=SALT, compress=True)}/"
+    assert Client().get(url).content == b"<p>first</p>"
+    declare("<p>second</p>")
+    assert Client().get(url).content == b"<p>second</p>"
+
+
 def test_other_methods_are_refused():
     url = urls_in(Client().get("/page/").content.decode())["lazy"]
     response = Client().put(url)
@@ -408,6 +456,17 @@ def test_a_form_view_answering_200_is_swapped_as_it_is():
 
 
 @pytest.mark.django_db
+def test_a_form_fetched_from_the_endpoint_without_a_csrf_cookie_posts():
+    action, _token = _form(Client())
+    visitor = Client(enforce_csrf_checks=True)  # never saw the page: no CSRF cookie yet
+    form = visitor.get(action)
+    assert "csrftoken" in form.cookies
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode())
+    response = visitor.post(action, {"item": "fig", "csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 303
+
+
+@pytest.mark.django_db
 def test_csrf_is_enforced_on_the_endpoint():
     client = Client(enforce_csrf_checks=True)
     action, _token = _form(client)
@@ -442,6 +501,37 @@ def test_through_an_esi_proxy_an_edge_panel_is_an_include_with_a_stable_url():
     assert fragment.content == b"<nav>nav</nav>"
     assert fragment["Cache-Control"] == "public, max-age=300"
     assert "Cookie" not in fragment.get("Vary", "")
+
+
+def test_an_edge_include_is_signed_again_under_a_new_key():
+    def include():
+        html = Client().get("/edge/", headers=ESI).content.decode()
+        return re.search(r'<esi:include src="([^"]+)"', html).group(1)
+
+    before = include()
+    with override_settings(SECRET_KEY="rotated"):
+        rotated = include()
+        assert rotated != before
+        assert Client().get(rotated).content == b"<nav>nav</nav>"
+        assert Client().get(before).status_code == 404
+    assert include() == before
+
+
+@pytest.mark.parametrize("load", ["lazy", "edge"])
+def test_panel_urls_carry_the_script_prefix(load):
+    from django.urls import set_script_prefix
+
+    pattern = r'<esi:include src="([^"]+)"' if load == "edge" else r'data-src="([^"]+)" data-load'
+    set_script_prefix("/shop/")  # what WSGIHandler does for SCRIPT_NAME; the test client does not
+    try:
+        prefixed = re.search(pattern, Client().get("/edge/", headers=ESI).content.decode())
+    finally:
+        set_script_prefix("/")
+    plain = re.search(pattern, Client().get("/edge/", headers=ESI).content.decode())
+    assert prefixed.group(1).startswith("/shop/_panels/")
+    assert plain.group(1).startswith("/_panels/")
+    if load == "edge":  # the same reference (a lazy one carries the second it was made)
+        assert prefixed.group(1) == "/shop" + plain.group(1)
 
 
 def test_a_per_visitor_panel_at_the_endpoint_is_private():

@@ -21,23 +21,26 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core import signing
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.templatetags.static import static
-from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from dj_layouts._utils import is_async_callable
 from dj_layouts.assembly import Assembler
 from dj_layouts.conf import get_settings
-from dj_layouts.context import ContextBase, KnownChanges, LayoutContext
+from dj_layouts.context import ContextBase, FrozenLayoutContext, KnownChanges, LayoutContext
 from dj_layouts.drivers import drive
 from dj_layouts.executors import PanelExecutor, SequentialExecutor
 from dj_layouts.jobs import JobFactory
@@ -45,7 +48,7 @@ from dj_layouts.layout import Layout
 from dj_layouts.page import Call, Collect, Start, Steps
 from dj_layouts.panels import Panel
 from dj_layouts.queues import get_csp_nonce
-from dj_layouts.requests import share_csrf
+from dj_layouts.signing_cache import SigningCache, signing_keys
 from dj_layouts.state import MAIN, LayoutState, get_layout_context, get_layout_state
 
 logger = logging.getLogger("dj_layouts")
@@ -67,8 +70,20 @@ class PanelReference:
     layout_class: type[Layout]
     panel: Panel
     changed: Mapping[str, Any]
-    removed: list[str]
+    removed: tuple[str, ...]
     page_url: str
+
+    def is_current(self) -> bool:
+        """Whether the layout and the panel are still the ones registered under their names."""
+        layout_class = self.layout_class
+        return (
+            Layout.registry.get(layout_class.key) is layout_class
+            and layout_class.get_panels().get(self.panel.name or "") is self.panel
+        )
+
+
+#: What references named and when they were signed, once checked (``signing_cache.py``).
+_verified: SigningCache[tuple[float | None, PanelReference]] = SigningCache()
 
 
 # -- making references --------------------------------------------------------------------------
@@ -125,7 +140,7 @@ def panel_url(request: HttpRequest, name: str) -> str:
             "view under @layout/@async_layout or a layout mixin, or from one of their panels."
         )
     layout_class = state.layout_class
-    endpoint_panel(layout_class, name)
+    panel = endpoint_panel(layout_class, name)
     where = f"Panel {name!r} of layout {layout_class.key}"
     context = get_layout_context(request)
     if isinstance(state.base, (ContextBase, KnownChanges)):
@@ -139,13 +154,49 @@ def panel_url(request: HttpRequest, name: str) -> str:
         "d": removed,
         "u": state.page_url or request.get_full_path(),
     }
-    if endpoint_panel(layout_class, name).load == "edge":
-        # The same page gets the same URL, so the proxy can cache the panel; edge panels
-        # are public (check E009), so their URL does not expire.
-        reference = signing.Signer(salt=EDGE_SALT).sign_object(payload, compress=True)
+    if panel.load == "edge":
+        reference = _edge_reference(payload)
     else:
         reference = signing.dumps(payload, salt=SALT, compress=True)
-    return reverse(URL_NAME, kwargs={"reference": reference})
+    return _endpoint_url(reference)
+
+
+def _edge_reference(payload: dict[str, Any]) -> str:
+    """An edge panel's reference: the same page gets the same one, so the proxy can cache
+    the panel. Edge panels are public (check E009), so it does not expire."""
+    # What Signer.sign_object() signs: the same text gives the same reference.
+    text = json.dumps(payload, separators=(",", ":"))
+    reference = _edge_references.get(text)
+    if reference is None:
+        keys = signing_keys()
+        reference = signing.Signer(salt=EDGE_SALT).sign_object(payload, compress=True)
+        _edge_references.put(text, reference, keys)
+    return reference
+
+
+#: Edge references by the payload they sign (``signing_cache.py``).
+_edge_references: SigningCache[str] = SigningCache()
+# The endpoint's URL around a reference, by URLconf and script prefix: reverse() once.
+_url_parts: dict[tuple[Any, str], tuple[str, str]] = {}
+# The shape of a reference, for reversing the endpoint's URL pattern.
+_SAMPLE_REFERENCE = "sample:reference"
+
+
+def _endpoint_url(reference: str) -> str:
+    # References hold only characters reverse() leaves as they are ([\w.:-]).
+    where = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    parts = _url_parts.get(where)
+    if parts is None:
+        sample = reverse(URL_NAME, kwargs={"reference": _SAMPLE_REFERENCE})
+        prefix, _sample, suffix = sample.rpartition(_SAMPLE_REFERENCE)
+        parts = _url_parts[where] = (prefix, suffix)
+    return parts[0] + reference + parts[1]
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ROOT_URLCONF":
+        _url_parts.clear()
 
 
 # -- the placeholder of a lazy or visible panel --------------------------------------------------
@@ -186,7 +237,28 @@ def _refuse(reason: str, *args: Any) -> Http404:
 
 
 def read_reference(reference: str) -> PanelReference:
-    """The panel a reference names, or ``Http404`` (logged) for anything else."""
+    """The panel a reference names, or ``Http404`` (logged) for anything else.
+
+    A reference verified before comes from ``_verified`` (its age is checked again
+    here); any other is verified in full and kept.
+    """
+    entry = _verified.get(reference)
+    if entry is not None:
+        timestamp, ref = entry
+        if timestamp is not None and time.time() - timestamp > get_settings().PANEL_URL_MAX_AGE:
+            _verified.discard(reference)
+            raise _refuse("expired")
+        if ref.is_current():
+            return ref
+        _verified.discard(reference)  # its layout was declared again: look it up again
+    keys = signing_keys()
+    ref, timestamp = _verify(reference)
+    _verified.put(reference, (timestamp, ref), keys)
+    return ref
+
+
+def _verify(reference: str) -> tuple[PanelReference, float | None]:
+    """What a reference names and when it was signed (``None``: an edge reference)."""
     edge = reference.count(":") == 1
     try:
         if edge:
@@ -200,7 +272,8 @@ def read_reference(reference: str) -> PanelReference:
         raise _refuse("bad signature") from None
     try:
         key, name, page_url = payload["l"], payload["p"], payload["u"]
-        changed, removed = dict(payload["c"]), list(payload["d"])
+        # Frozen: a kept reference is shared by every request that presents it.
+        changed, removed = FrozenLayoutContext(payload["c"]), tuple(payload["d"])
         layout_class = Layout.resolve(key)
         panel = endpoint_panel(layout_class, name)
     except (KeyError, TypeError, ValueError) as exc:
@@ -210,7 +283,9 @@ def read_reference(reference: str) -> PanelReference:
         raise _refuse("page URL %r is not a local path", page_url)
     if edge and panel.load != "edge":
         raise _refuse("a reference that does not expire names a panel that is not edge")
-    return PanelReference(layout_class, panel, changed, removed, page_url)
+    # Signed with the payload, so as trustworthy as it once the signature checked out.
+    timestamp = None if edge else float(signing.b62_decode(reference.rsplit(":", 2)[1]))
+    return PanelReference(layout_class, panel, changed, removed, page_url), timestamp
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -242,7 +317,7 @@ class PanelRender:
             queues=self.queues,
             page_url=ref.page_url,
             # A panel that gives its own URL again carries the same changes.
-            base=KnownChanges(ref.changed, ref.removed),
+            base=KnownChanges(ref.changed, list(ref.removed)),
         ).attach(self.request)
         return context
 
@@ -254,12 +329,10 @@ class PanelRender:
             hook = layout.get_layout_context
             extra = yield Call(hook, (self.request,), awaits=is_async_callable(hook))
         context = self.context(extra)
+        # No shared CSRF seed: one panel renders here, and its request's META hands a
+        # secret it makes back to this request, whose middleware sets the cookie.
         factory = JobFactory(
-            self.request,
-            ref.layout_class,
-            share_csrf(self.request),
-            keep_post=self.keep_post,
-            page_url=ref.page_url,
+            self.request, ref.layout_class, None, keep_post=self.keep_post, page_url=ref.page_url
         )
         _tasks, jobs = factory.jobs([(0, ref.panel)], context)
         if not jobs:  # a ConditionalPanel whose condition is false renders empty
@@ -307,15 +380,18 @@ def panel_view(request: HttpRequest, reference: str) -> HttpResponse:
         render = PanelRender(request, ref, keep_post=False)
         html = drive(render, _no_content)
     response = HttpResponse(html)
-    response["DJ-Panel"] = ref.panel.name or "?"
+    # A new response: its headers are set, not merged (what patch_cache_control() and
+    # patch_vary_headers() would write, for less).
+    headers = response.headers
+    headers["DJ-Panel"] = ref.panel.name or "?"
     cache = ref.panel.cache
     if not posted and cache is not None and cache.strategy in PUBLIC_STRATEGIES:
         # The same for every visitor: a proxy may keep it as long as the panel cache does.
-        patch_cache_control(response, public=True, max_age=int(cache.timeout))
+        headers["Cache-Control"] = f"public, max-age={int(cache.timeout)}"
+        headers["Vary"] = "HX-Request"
     else:
-        patch_cache_control(response, private=True, no_cache=True)
-        patch_vary_headers(response, ("Cookie",))
-    patch_vary_headers(response, ("HX-Request",))
+        headers["Cache-Control"] = "private, no-cache"
+        headers["Vary"] = "Cookie, HX-Request"
     return response
 
 
