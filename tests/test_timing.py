@@ -7,10 +7,19 @@ import re
 import time
 
 import pytest
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from dj_layouts import Panel, ThreadedExecutor, cache, layout
+from dj_layouts import (
+    GatherExecutor,
+    Panel,
+    SequentialExecutor,
+    ThreadedExecutor,
+    async_layout,
+    cache,
+    layout,
+)
 from dj_layouts.timing import PageTiming, page_timed
 
 
@@ -167,3 +176,86 @@ def test_the_record_names_sources_counts_queries_and_lists_queue_items(make_layo
     assert by_name["q"].queries == 2 and by_name["q"].source.startswith("callable:")
     assert timing.thread == "MainThread"
     assert timing.queues == {"scripts": ['<script src="/static/q.js"></script>']}
+
+
+# -- cache hits, whichever way the executor ran the panel ----------------------------------
+
+
+def sync_side(request):
+    return "<p>sync side</p>"
+
+
+async def async_side(request):
+    return "<p>async side</p>"
+
+
+EXECUTORS = {
+    "sequential": SequentialExecutor,
+    "threaded": lambda: ThreadedExecutor(max_workers=2),
+    "gather": GatherExecutor,
+}
+
+
+@pytest.fixture
+def cached_layout(timed, make_layout, request):
+    """A layout with a cached sync panel, a cached async one and an uncached one; cold cache."""
+    caches["default"].clear()
+    return make_layout(
+        "CachedTimingLayout",
+        template="testapp/core/slots.html",
+        layout_context_defaults={"slots": ["sync_side", "async_side", "plain"]},
+        executor=EXECUTORS[request.param](),
+        sync_side=Panel(sync_side, cache=cache.sitewide(60)),
+        async_side=Panel(async_side, cache=cache.sitewide(60)),
+        plain=Panel(quick),
+    )
+
+
+@pytest.fixture
+def records():
+    received: list[PageTiming] = []
+    page_timed.connect(
+        lambda timing, **kwargs: received.append(timing), weak=False, dispatch_uid="records"
+    )
+    yield received
+    page_timed.disconnect(dispatch_uid="records")
+
+
+def _cache_states(timing: PageTiming) -> dict[str, str]:
+    return {panel.name: panel.cache for panel in timing.panels}
+
+
+def _descs(response) -> dict[str, str]:
+    return {name: desc for name, (_, desc) in _entries(response["Server-Timing"]).items()}
+
+
+COLD = {"sync_side": "", "async_side": "", "plain": ""}
+WARM = {"sync_side": "hit", "async_side": "hit", "plain": ""}
+
+
+@pytest.mark.parametrize("cached_layout", list(EXECUTORS), indirect=True)
+def test_a_warm_cached_panel_is_a_hit_and_a_cold_one_a_miss_on_a_sync_page(cached_layout, records):
+    view = layout(cached_layout)(lambda request: HttpResponse("<h1>c</h1>"))
+    cold = view(RequestFactory().get("/"))
+    warm = view(RequestFactory().get("/"))
+
+    assert [_cache_states(timing) for timing in records] == [COLD, WARM]
+    assert _descs(cold)["panel-sync_side"] == _descs(cold)["panel-async_side"] == ""
+    assert _descs(warm)["panel-sync_side"] == _descs(warm)["panel-async_side"] == "cache hit"
+    assert _descs(warm)["panel-plain"] == ""
+
+
+@pytest.mark.parametrize("cached_layout", list(EXECUTORS), indirect=True)
+async def test_a_warm_cached_panel_is_a_hit_and_a_cold_one_a_miss_on_an_async_page(
+    cached_layout, records
+):
+    async def content(request):
+        return HttpResponse("<h1>c</h1>")
+
+    view = async_layout(cached_layout)(content)
+    cold = await view(RequestFactory().get("/"))
+    warm = await view(RequestFactory().get("/"))
+
+    assert [_cache_states(timing) for timing in records] == [COLD, WARM]
+    assert _descs(cold)["panel-sync_side"] == _descs(cold)["panel-async_side"] == ""
+    assert _descs(warm)["panel-sync_side"] == _descs(warm)["panel-async_side"] == "cache hit"

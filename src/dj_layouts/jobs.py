@@ -131,7 +131,8 @@ class PanelTask:
         started = perf_counter()
         try:
             if self.cache is not None:
-                return self.done(self.cache.render(self.panel, self.request), started)
+                html = self.cache.render(self.panel, self.request)
+                return self.done(html, started, cached=self.cache.hit)
             return self.done(self.panel.render(self.request), started)
         except Exception as exc:
             return self.failed(exc, started)
@@ -140,7 +141,8 @@ class PanelTask:
         started = perf_counter()
         try:
             if self.cache is not None:
-                return self.done(await self.cache.arender(self.panel, self.request), started)
+                html = await self.cache.arender(self.panel, self.request)
+                return self.done(html, started, cached=self.cache.hit)
             return self.done(await self.panel.arender(self.request), started)
         except Exception as exc:
             return self.failed(exc, started)
