@@ -21,7 +21,7 @@ from dj_layouts.cache import PanelCache
 from dj_layouts.context import FrozenLayoutContext
 from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
 from dj_layouts.executors import PanelJob, PanelOutcome
-from dj_layouts.querycount import counting_queries
+from dj_layouts.querycount import QueryCounter, counting_queries, watch_this_thread
 from dj_layouts.queues import QueueCollector
 from dj_layouts.requests import CsrfSeed, make_panel_request, resolve_shared, share_csrf
 from dj_layouts.slots import placed_panels
@@ -51,6 +51,12 @@ def _measure(panel: Panel, seconds: float) -> None:
     _render_seconds[panel] = (
         seconds if before is None or seconds > before else 0.8 * before + 0.2 * seconds
     )
+
+
+def _counted(outcome: PanelOutcome, counter: QueryCounter) -> PanelOutcome:
+    outcome.queries = counter.count
+    outcome.query_threads = dict(counter.threads)
+    return outcome
 
 
 def format_traceback(exc: BaseException) -> str:
@@ -122,10 +128,9 @@ class PanelTask:
     def run(self) -> PanelOutcome:
         if not self.count_queries:
             return self._run()
+        watch_this_thread()
         with counting_queries() as counter:
-            outcome = self._run()
-        outcome.queries = counter.count
-        return outcome
+            return _counted(self._run(), counter)
 
     def _run(self) -> PanelOutcome:
         started = perf_counter()
@@ -138,6 +143,14 @@ class PanelTask:
             return self.failed(exc, started)
 
     async def arun(self) -> PanelOutcome:
+        if not self.count_queries:
+            return await self._arun()
+        # The panel's ORM calls run in sync_to_async's threads; the counter, a context
+        # variable, goes with them, and apart from other panels' queries there.
+        with counting_queries() as counter:
+            return _counted(await self._arun(), counter)
+
+    async def _arun(self) -> PanelOutcome:
         started = perf_counter()
         try:
             if self.cache is not None:
@@ -154,7 +167,10 @@ class PanelTask:
             html = self.cache.probe()
         except Exception:
             return None  # the full run will report it
-        return None if html is None else self.done(html, started, cached=True)
+        if html is None:
+            return None
+        # Answered from what is already in memory: no query.
+        return self.done(html, started, cached=True, queries=0 if self.count_queries else None)
 
     def job(self, timeout: float | None, layout_key: str) -> PanelJob:
         probe = None
