@@ -191,7 +191,11 @@ WAGTAIL_PYTHON = next((python for python, django in CI_MATRIX if django == "5.2"
 @nox.session(python=WAGTAIL_PYTHON)
 @nox.parametrize("wagtail", list(WAGTAIL_VERSIONS))
 def wagtail(session: nox.Session, wagtail: str) -> None:
-    """dj_layouts.wagtail on a real Wagtail site (tests/wagtailsite/, its own settings)."""
+    """dj_layouts.wagtail on a real Wagtail site (tests/wagtailsite/, its own settings).
+
+    Also the sandbox's Wagtail page tree (tests/test_sandbox_check.py), which the other
+    test sessions skip: they have no Wagtail.
+    """
     session.install("-e", ".[wagtail]", *_group("test"), f"wagtail~={wagtail}.0", "Django~=5.2.0")
     name = f"wagtail-{wagtail}"
     env = {**TEST_ENV, "COVERAGE_FILE": str(ROOT / f".coverage.{name}")}
@@ -199,6 +203,7 @@ def wagtail(session: nox.Session, wagtail: str) -> None:
         session,
         name,
         "tests/wagtailsite",
+        "tests/test_sandbox_check.py",
         "--ds=tests.wagtailsite.settings",
         "--cov",
         "--cov-report=",

@@ -7,6 +7,9 @@ Environment variables:
 - ``DJ_LAYOUTS_SANDBOX_DEBUG``: ``0`` turns Django's ``DEBUG`` off (default on).
 - ``DJ_LAYOUTS_SANDBOX_TOOLBAR``: ``0`` keeps django-debug-toolbar off. With ``DEBUG``
   on and the toolbar installed, the dashboard pages show it with the layout panel.
+- ``DJ_LAYOUTS_SANDBOX_WAGTAIL``: ``0`` leaves the Wagtail page tree out. With Wagtail
+  installed (``nox -s sandbox`` installs it), its pages are under /wagtail-pages/ and
+  its admin under /cms/ (``sandbox/wagtaildemo``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
+
+from sandbox import wagtaildemo
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -102,6 +107,26 @@ DJ_LAYOUTS = {
     # A Server-Timing header on buffered pages while DEBUG is on (devtools, Network tab).
     "SERVER_TIMING": None,
 }
+
+# Wagtail, when installed: a page tree of WagtailLayoutMixin pages (sandbox/wagtaildemo).
+if wagtaildemo.ENABLED:
+    INSTALLED_APPS += [
+        "wagtail.contrib.redirects",
+        "wagtail.sites",
+        "wagtail.users",
+        "wagtail.snippets",
+        "wagtail.documents",
+        "wagtail.images",
+        "wagtail.search",
+        "wagtail.admin",
+        "wagtail",
+        "modelcluster",
+        "taggit",
+        "sandbox.wagtaildemo",
+    ]
+    MIDDLEWARE.append("wagtail.contrib.redirects.middleware.RedirectMiddleware")
+    WAGTAIL_SITE_NAME = "dj-layouts sandbox"
+    WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
 
 # django-debug-toolbar, when installed, on the dashboard pages: its "Layout" panel
 # shows each panel's timing, thread and queries (dj_layouts.contrib.debug_toolbar).

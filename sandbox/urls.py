@@ -8,6 +8,8 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 
+from sandbox import wagtaildemo
+
 
 def static_file(request: HttpRequest, path: str) -> HttpResponse:
     """A static file from the apps' static/ folders (a demo server has no web server in front).
@@ -31,6 +33,16 @@ urlpatterns = [
     # Further demo apps go here.
     re_path(rf"^{settings.STATIC_URL.lstrip('/')}(?P<path>.+)$", static_file),
 ]
+
+if wagtaildemo.ENABLED:
+    from wagtail import urls as wagtail_urls
+    from wagtail.admin import urls as wagtailadmin_urls
+
+    urlpatterns += [
+        path(wagtaildemo.ADMIN_PREFIX, include(wagtailadmin_urls)),
+        # Wagtail serves its pages under a prefix of their own: no other URL changes.
+        path(wagtaildemo.PAGES_PREFIX, include(wagtail_urls)),
+    ]
 
 if getattr(settings, "TOOLBAR", False):
     from debug_toolbar.toolbar import debug_toolbar_urls

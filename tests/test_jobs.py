@@ -1,4 +1,5 @@
-"""jobs.py: which sync panels count as quick, and what sharing a thread hop keeps the same.
+"""jobs.py: which sync panels count as quick, and what sharing a thread hop keeps the same;
+whether a task's outcome came from the panel cache.
 
 On the async path, sync panels measured quicker than ``QUICK_SECONDS`` run together in
 one worker thread; everything a page shows must be as when each had a thread of its own.
@@ -6,6 +7,7 @@ one worker thread; everything a page shows must be as when each had a thread of 
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import threading
 import time
@@ -13,12 +15,13 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.template import engines
 from django.template.response import TemplateResponse
 
-from dj_layouts import Panel, add_script, async_layout, layout
-from dj_layouts.jobs import QUICK_SECONDS, measured_quick
+from dj_layouts import Panel, add_script, async_layout, cache, layout
+from dj_layouts.jobs import QUICK_SECONDS, JobFactory, PanelTask, measured_quick
 from tests._slots import make_layout, script_srcs, sections
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +226,69 @@ def test_quick_panels_stay_out_of_a_transaction_the_request_thread_holds(rf):
     assert threads["content"][-1] == threading.current_thread().name
     assert threads["q0"][-1] == threads["q1"][-1]
     assert threads["q0"][-1].startswith("dj-layouts-panel_")
+
+
+# -- a task's outcome says whether its HTML came from the panel cache ----------------------
+
+
+@pytest.fixture
+def cached_tasks(rf: Any, restore_layout_registry: None) -> Any:
+    """``cached_tasks(source)``: a maker of fresh tasks (one page each) for a cached panel.
+
+    The cache starts cold.
+    """
+    caches["default"].clear()
+
+    def tasks(source: Any) -> Any:
+        declared = Panel(source, cache=cache.sitewide(60))
+        cached_layout = make_layout({"side": declared}, name="CachedTaskLayout")
+
+        def task() -> PanelTask:
+            factory = JobFactory(rf.get("/"), cached_layout, None)
+            (made,), _ = factory.jobs([(0, declared)], {})
+            return made
+
+        return task
+
+    return tasks
+
+
+def test_run_says_a_hit_is_a_hit_without_a_probe(cached_tasks):
+    # The sequential executor of a sync page calls run() without probing first.
+    task = cached_tasks(lambda request: "<p>side</p>")
+
+    cold, warm = task().run(), task().run()
+
+    assert (cold.html, cold.cached) == ("<p>side</p>", False)
+    assert (warm.html, warm.cached) == ("<p>side</p>", True)
+
+
+async def test_arun_says_a_hit_is_a_hit_without_a_probe(cached_tasks):
+    async def side(request: Any) -> str:
+        return "<p>side</p>"
+
+    task = cached_tasks(side)
+
+    cold = await task().arun()
+    warm = await task().arun()
+
+    assert (cold.html, cold.cached) == ("<p>side</p>", False)
+    assert (warm.html, warm.cached) == ("<p>side</p>", True)
+
+
+async def test_a_request_that_waited_for_another_ones_render_is_a_hit(cached_tasks):
+    # Two pages miss at once: one renders, the other waits for it and serves its HTML.
+    renders = []
+
+    async def side(request: Any) -> str:
+        renders.append(1)
+        await asyncio.sleep(0.1)
+        return "<p>side</p>"
+
+    task = cached_tasks(side)
+
+    first, second = await asyncio.gather(task().arun(), task().arun())
+
+    assert len(renders) == 1
+    assert sorted([first.cached, second.cached]) == [False, True]
+    assert first.html == second.html == "<p>side</p>"

@@ -2,7 +2,8 @@
 
 The home page lists these (by group, in this order), the demo app's layouts
 show each page's own line, and the browser tests visit every entry. A new demo
-page, in this app or another sandbox app, adds one ``Demo`` here.
+page, in this app or another sandbox app, adds one ``Demo`` here. A page that
+Wagtail serves is named by Wagtail's URL name and the page's path (``args``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from sandbox import wagtaildemo
+
 
 @dataclass(frozen=True)
 class Demo:
@@ -22,10 +25,11 @@ class Demo:
     summary: str
     group: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name, kwargs=dict(self.kwargs))
+        return reverse(self.url_name, args=self.args, kwargs=dict(self.kwargs))
 
 
 LAYOUTS = "Layouts and panels"
@@ -34,6 +38,7 @@ CONCURRENCY = "Concurrency"
 QUEUES_ERRORS_CACHE = "Queues, errors and caching"
 HTMX = "HTMX"
 JINJA2 = "Jinja2"
+WAGTAIL = "Wagtail"
 
 DEMOS = [
     Demo(
@@ -274,6 +279,35 @@ DEMOS = [
     ),
 ]
 
+if wagtaildemo.ENABLED:
+    # -- Wagtail (sandbox/wagtaildemo, a page tree that seed_demo builds) -----------------------
+    DEMOS += [
+        Demo(
+            "wagtail_serve",
+            "Wagtail: the site's root page",
+            "A Wagtail SectionPage with WagtailLayoutMixin as the content; the sidebar "
+            "lists the sections, a panel that reads the page tree.",
+            WAGTAIL,
+            args=("",),
+        ),
+        Demo(
+            "wagtail_serve",
+            "Wagtail: a section index",
+            "A section lists its articles; its siblings are in the sidebar, a per-request "
+            "async panel and a cached one are below.",
+            WAGTAIL,
+            args=("guides/",),
+        ),
+        Demo(
+            "wagtail_serve",
+            "Wagtail: an article page",
+            "An ArticlePage in the same layout, run by a ThreadedExecutor; previews in the "
+            "admin (/cms/) skip the layout.",
+            WAGTAIL,
+            args=("guides/panels-around-a-page/",),
+        ),
+    ]
+
 
 def demo_for(request: HttpRequest) -> Demo | None:
     """The catalogue entry of the page ``request`` is for, if any."""
@@ -281,9 +315,18 @@ def demo_for(request: HttpRequest) -> Demo | None:
     if match is None:
         return None
     for demo in DEMOS:
-        if demo.url_name == match.view_name and dict(demo.kwargs) == match.kwargs:
+        if (demo.url_name, dict(demo.kwargs), demo.args) == (
+            match.view_name,
+            match.kwargs,
+            tuple(match.args),
+        ):
             return demo
     return None
+
+
+def wagtail_home_url() -> str:
+    """Where the Wagtail page tree starts, or "" when the sandbox has no Wagtail."""
+    return reverse("wagtail_serve", args=("",)) if wagtaildemo.ENABLED else ""
 
 
 def grouped() -> list[tuple[str, list[Demo]]]:

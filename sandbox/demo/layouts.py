@@ -29,7 +29,7 @@ from dj_layouts import (
     get_layout_context,
 )
 from sandbox.demo import panels
-from sandbox.demo.catalog import demo_for
+from sandbox.demo.catalog import demo_for, wagtail_home_url
 from sandbox.demo.timing import Stopwatch
 
 
@@ -90,6 +90,7 @@ class SiteLayout(Layout):
             "layout_name": type(self).__qualname__,
             "executor_name": _executor_name(type(self).executor, view),
             "declared_panels": list(type(self).get_panels()),
+            "wagtail_home_url": wagtail_home_url(),
         }
 
 

@@ -24,7 +24,7 @@ from dj_layouts.context import FrozenLayoutContext
 from dj_layouts.errors import PanelError, PanelResponseError, PanelTimeout
 from dj_layouts.executors import PanelJob, PanelOutcome
 from dj_layouts.panels import Panel
-from dj_layouts.querycount import counting_queries
+from dj_layouts.querycount import QueryCounter, counting_queries, watch_this_thread
 from dj_layouts.queues import QueueCollector
 from dj_layouts.requests import (
     CsrfSeed,
@@ -60,6 +60,12 @@ def _measure(panel: Panel, seconds: float) -> None:
     _render_seconds[panel] = (
         seconds if before is None or seconds > before else 0.8 * before + 0.2 * seconds
     )
+
+
+def _counted(outcome: PanelOutcome, counter: QueryCounter) -> PanelOutcome:
+    outcome.queries = counter.count
+    outcome.query_threads = dict(counter.threads)
+    return outcome
 
 
 def format_traceback(exc: BaseException) -> str:
@@ -148,28 +154,36 @@ class PanelTask:
     def run(self) -> PanelOutcome:
         if not self.count_queries:
             return self._run()
+        watch_this_thread()
         with counting_queries() as counter:
-            outcome = self._run()
-        outcome.queries = counter.count
-        return outcome
+            return _counted(self._run(), counter)
 
     def _run(self) -> PanelOutcome:
         started = perf_counter()
         try:
             if self.cache is not None:
                 html = self.cache.prefetched_hit()
-                if html is not None:
-                    return self.done(html, started, cached=True)
-                return self.done(self.cache.render(self.panel, self.request), started)
+                if html is None:
+                    html = self.cache.render(self.panel, self.request)
+                return self.done(html, started, cached=self.cache.hit)
             return self.done(self.panel.render(self.request), started)
         except Exception as exc:
             return self.failed(exc, started)
 
     async def arun(self) -> PanelOutcome:
+        if not self.count_queries:
+            return await self._arun()
+        # The panel's ORM calls run in sync_to_async's threads; the counter, a context
+        # variable, goes with them, and apart from other panels' queries there.
+        with counting_queries() as counter:
+            return _counted(await self._arun(), counter)
+
+    async def _arun(self) -> PanelOutcome:
         started = perf_counter()
         try:
             if self.cache is not None:
-                return self.done(await self.cache.arender(self.panel, self.request), started)
+                html = await self.cache.arender(self.panel, self.request)
+                return self.done(html, started, cached=self.cache.hit)
             return self.done(await self.panel.arender(self.request), started)
         except Exception as exc:
             return self.failed(exc, started)
@@ -181,7 +195,10 @@ class PanelTask:
             html = self.cache.probe()
         except Exception:
             return None  # the full run will report it
-        return None if html is None else self.done(html, started, cached=True)
+        if html is None:
+            return None
+        # Answered from what is already in memory: no query.
+        return self.done(html, started, cached=True, queries=0 if self.count_queries else None)
 
     def job(self, timeout: float | None, layout_key: str) -> PanelJob:
         probe = None

@@ -49,9 +49,11 @@ class PanelTiming:
     outcome: str  # "ok", "error" or "timeout"
     error: str = ""
     source: str = ""  # what the panel renders: the view, template or HTML it was given
-    #: SQL queries the panel ran in its thread; None when not counted (a panel awaited
-    #: on the event loop, whose ORM calls run in other threads, and cache hits).
+    #: SQL queries the panel ran, in whatever thread (its own, or the threads its
+    #: ``sync_to_async`` calls went to); None when not counted (a timeout).
     queries: int | None = None
+    #: Those queries by the name of the thread that ran them.
+    query_threads: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def _panel(outcome: PanelOutcome, page_start: float, sources: dict[str, str]) ->
         error=text,
         source=sources.get(outcome.name, ""),
         queries=outcome.queries,
+        query_threads=dict(outcome.query_threads),
     )
 
 

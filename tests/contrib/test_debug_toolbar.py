@@ -9,11 +9,11 @@ from unittest import mock
 
 import debug_toolbar
 import pytest
-from debug_toolbar.toolbar import debug_toolbar_urls
+from asgiref.sync import sync_to_async
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
-from django.urls import path
+from django.urls import include, path
 
 from dj_layouts import (
     Layout,
@@ -26,6 +26,7 @@ from dj_layouts import (
     cache,
     layout,
 )
+from tests.testapp.models import Note
 
 # Django 4.2 gets django-debug-toolbar 6, whose own URLs do not resolve under a test
 # URLconf set per module; the panel is tested with the toolbar 8 that Django 5.2+ gets.
@@ -94,13 +95,45 @@ async def async_page(request):
     return HttpResponse("<h1>async</h1>")
 
 
+def select():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+async def async_querying(request):
+    # Django's async ORM runs its queries through a thread-sensitive sync_to_async.
+    await Note.objects.acount()
+    await Note.objects.filter(pk=1).aexists()
+    return "<p>async queried</p>"
+
+
+async def mixed_querying(request):
+    await sync_to_async(select)()
+    await sync_to_async(select, thread_sensitive=False)()
+    return "<p>mixed</p>"
+
+
+class AsyncPanelsLayout(Layout):
+    template = "testapp/toolbar.html"
+    sidebar = Panel(async_querying)
+    footer = Panel(mixed_querying)
+
+
+@async_layout(AsyncPanelsLayout)
+async def async_panels_page(request):
+    return HttpResponse("<h1>async panels</h1>")
+
+
 urlpatterns = [
     path("toolbar/", page),
     path("async/", async_page),
+    path("async-panels/", async_panels_page),
     path("plain/", plain),
     path("hit/", hit),
     path("nested/", nested),
-    *debug_toolbar_urls(),
+    # Not debug_toolbar_urls(): that is empty when DEBUG is off, as it is when this
+    # module is imported; the SQL panel links ORM queries to these URLs.
+    path("__debug__/", include("debug_toolbar.urls")),
 ]
 
 pytestmark = [_TOOLBAR_8, pytest.mark.urls(__name__), pytest.mark.django_db]
@@ -226,3 +259,20 @@ def test_only_this_requests_page_is_shown():
     panel = html[html.index('id="LayoutPanel"') :]
     assert panel.count("<h4>tests.ToolbarLayout") == 1
     assert "<small>/nested/</small>" in panel and "/elsewhere/" not in panel
+
+
+@pytest.mark.usefixtures("toolbar")
+async def test_async_panels_queries_are_counted_where_they_ran(async_client):
+    # Under ASGI, the SQL panel wraps the connections of the request's thread-sensitive
+    # thread, where the async ORM of panels awaited on the event loop sends its queries.
+    response = await async_client.get("/async-panels/")
+    html = response.content.decode()
+    panel = html[html.index('id="LayoutPanel"') :]
+    found = rows(panel)
+    assert found["sidebar"][8] == "2"
+    assert found["footer"][8] == "2 (1 not on the SQL panel)"
+    assert sql_panel_count(html) == 3
+    assert (
+        "1 SQL query ran in worker threads and is not counted on the SQL panel: "
+        "it sees only the connections of thread "
+    ) in panel

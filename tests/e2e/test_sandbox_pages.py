@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from sandbox import wagtaildemo
 from sandbox.demo.catalog import DEMOS, Demo
 from tests.e2e.conftest import ROOT, sandbox_env
 
@@ -33,7 +34,11 @@ _HOME_ITEM = re.compile(r'<li><a href="([^"]+)">([^<]+)</a> <span>([^<]+)</span>
 
 
 def _demo_id(demo: Demo) -> str:
-    return demo.url_name.split(":")[-1] + "".join(f"-{v}" for v in demo.kwargs.values())
+    parts = [
+        *demo.kwargs.values(),
+        *(arg.strip("/").replace("/", "-") or "root" for arg in demo.args),
+    ]
+    return demo.url_name.split(":")[-1] + "".join(f"-{part}" for part in parts)
 
 
 @pytest.fixture(scope="session")
@@ -440,6 +445,100 @@ def test_cached_panels_keep_their_timestamp(page: Any, sandbox_url: str) -> None
     fourth = _rendered_at(page)
     for name in ("sitewide", "per_path", "per_session"):
         assert fourth[name] != third[name], name
+
+
+# -- Wagtail pages (sandbox/wagtaildemo) ---------------------------------------------------
+
+needs_wagtail = pytest.mark.skipif(
+    not wagtaildemo.ENABLED, reason="the sandbox has no Wagtail pages without Wagtail"
+)
+ARTICLE = "/wagtail-pages/guides/panels-around-a-page/"
+GUIDES = ["Panels around a page", "One template, both ways", "Previews skip the layout"]
+
+
+def sidebar(page: Any) -> tuple[str, list[str], list[str]]:
+    """The sidebar's heading, its links, and the link marked as the current page."""
+    nav = page.locator("#slot-sidebar nav.page-nav")
+    return (
+        nav.locator("h2").inner_text(),
+        nav.locator("a").all_inner_texts(),
+        nav.locator('a[aria-current="page"]').all_inner_texts(),
+    )
+
+
+@needs_wagtail
+def test_the_top_bar_links_to_the_wagtail_pages(page: Any, sandbox_url: str) -> None:
+    visit(page, sandbox_url + "/")
+    page.locator(".topbar a", has_text="Wagtail pages").click()
+    page.wait_for_load_state()
+
+    assert page.url == sandbox_url + "/wagtail-pages/"
+    assert page.locator("h1").inner_text() == "Wagtail pages"
+    assert sidebar(page) == ("Sections", ["Guides", "News"], [])
+    assert page.locator("#panel-content .page-children a").all_inner_texts() == ["Guides", "News"]
+
+
+@needs_wagtail
+def test_a_wagtail_section_lists_its_pages_and_its_siblings(page: Any, sandbox_url: str) -> None:
+    visit(page, sandbox_url + "/wagtail-pages/guides/")
+
+    assert page.locator("h1").inner_text() == "Guides"
+    assert page.locator("#panel-content .page-children a").all_inner_texts() == GUIDES
+    assert sidebar(page) == ("In Wagtail pages", ["Guides", "News"], ["Guides"])
+
+
+@needs_wagtail
+def test_the_sidebar_lists_an_articles_siblings_and_follows_the_page(
+    page: Any, sandbox_url: str
+) -> None:
+    visit(page, sandbox_url + ARTICLE)
+    assert page.locator("h1").inner_text() == "Panels around a page"
+    assert sidebar(page) == ("In Guides", GUIDES, ["Panels around a page"])
+
+    page.locator("#slot-sidebar a", has_text="Previews skip the layout").click()
+    page.wait_for_load_state()
+
+    assert page.url == sandbox_url + "/wagtail-pages/guides/previews-skip-the-layout/"
+    assert page.locator("h1").inner_text() == "Previews skip the layout"
+    assert sidebar(page) == ("In Guides", GUIDES, ["Previews skip the layout"])
+    assert page.locator(".topbar").count() == 1
+
+
+def _wagtail_panels(page: Any) -> tuple[str, str]:
+    return (
+        slot(page, "visit").locator(".rendered-at").inner_text(),
+        slot(page, "site_map").locator(".rendered-at").inner_text(),
+    )
+
+
+@needs_wagtail
+def test_the_per_request_panel_renders_every_time_and_the_cached_one_once(
+    page: Any, sandbox_url: str
+) -> None:
+    first = visit(page, sandbox_url + ARTICLE)
+    visit_time, map_time = _wagtail_panels(page)
+    assert slot(page, "visit").locator(".live-pages").inner_text().startswith("7 live pages")
+    assert slot(page, "site_map").locator("li").all_inner_texts() == [
+        "Guides (3 pages)",
+        "News (1 page)",
+    ]
+    again = visit(page, sandbox_url + "/wagtail-pages/news/")
+    later_visit, later_map = _wagtail_panels(page)
+
+    assert later_visit != visit_time
+    assert later_map == map_time  # cached for every visitor, every page
+    # The page's Server-Timing (DEBUG is on) names the panels, and the cache hit.
+    assert re.search(r"panel-visit;dur=[0-9.]+(,|$)", again.headers["server-timing"])
+    assert "panel-site_map;dur=" in first.headers["server-timing"]
+    assert re.search(r'panel-site_map;dur=[0-9.]+;desc="cache hit"', again.headers["server-timing"])
+
+
+@needs_wagtail
+def test_the_wagtail_admin_is_mounted(sandbox_url: str) -> None:
+    status, body = _get(sandbox_url + "/cms/login/")
+
+    assert status == 200
+    assert 'name="username"' in body
 
 
 # -- panel views visited on their own --------------------------------------------------------

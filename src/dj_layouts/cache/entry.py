@@ -71,6 +71,9 @@ class PanelCache:
         self._key: str | None = None
         self._prefetched: dict[str, Any] | None = None
         self._started = time.monotonic()
+        #: Whether the HTML came from an entry (this request's, or one another request
+        #: stored while this one waited) instead of being rendered: a cache hit.
+        self.hit = False
 
     @classmethod
     def for_panel(
@@ -152,7 +155,8 @@ class PanelCache:
         return self.panel_timeout is None or time.monotonic() - self._started <= self.panel_timeout
 
     def replay(self, entry: dict[str, Any]) -> str:
-        """The entry's HTML, its queue items added to this request's queues."""
+        """The entry's HTML, its queue items added to this request's queues (a hit)."""
+        self.hit = True
         self.queues.load(entry["queues"])
         return str(entry["html"])
 

@@ -7,8 +7,9 @@ or error and SQL query count, and the render queues' items.
 
 The toolbar's SQL panel wraps the database connections of one thread (the request's,
 or under ASGI the thread sync code runs in); Django connections are per thread, so
-the queries of panels run in worker threads never reach it. This panel counts each
-sync panel's queries in its own thread and says which of them the SQL panel missed.
+the queries of panels run in worker threads never reach it. dj-layouts counts each
+panel's queries in whatever thread they run (``querycount``), and this panel says how
+many of them the SQL panel missed.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ def page_stats(timing: PageTiming, sql_thread: str) -> dict[str, Any]:
     total = timing.total or 1e-9
     panels, missed = [], 0
     for panel in timing.panels:
-        seen = panel.queries is None or panel.thread == sql_thread
-        missed += 0 if seen else panel.queries or 0
+        # The SQL panel sees the queries that ran in its thread, whichever panel ran them.
+        unseen = sum(n for thread, n in panel.query_threads.items() if thread != sql_thread)
+        missed += unseen
         panels.append(
             {
                 "name": panel.name,
@@ -48,7 +50,8 @@ def page_stats(timing: PageTiming, sql_thread: str) -> dict[str, Any]:
                 "outcome": panel.outcome,
                 "error": panel.error,
                 "queries": panel.queries,
-                "on_sql_panel": seen,
+                "query_threads": panel.query_threads,
+                "not_on_sql_panel": unseen,
             }
         )
     return {

@@ -14,7 +14,7 @@ import abc
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from dj_layouts.errors import PanelError, PanelTimeout
@@ -41,8 +41,11 @@ class PanelOutcome:
     elapsed: float = 0.0
     #: The name of the thread it ran in.
     thread: str = ""
-    #: SQL queries it ran in that thread, when counted (pages whose timing is wanted).
+    #: SQL queries it ran, when counted (pages whose timing is wanted), in whatever
+    #: thread: its own, or those its ``sync_to_async`` calls went to.
     queries: int | None = None
+    #: Those queries by the name of the thread that ran them.
+    query_threads: dict[str, int] = field(default_factory=dict)
 
 
 class PanelJob:

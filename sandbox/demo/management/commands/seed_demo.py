@@ -1,10 +1,12 @@
-"""`manage.py seed_demo`: create the demo articles and comments (safe to run again)."""
+"""`manage.py seed_demo`: create the demo articles and comments, and the Wagtail page tree
+when the sandbox has Wagtail (safe to run again)."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -48,7 +50,10 @@ ARTICLES = [
 
 
 class Command(BaseCommand):
-    help = "Create the sandbox's demo articles and comments; existing ones are updated."
+    help = (
+        "Create the sandbox's demo articles and comments, and its Wagtail page tree; "
+        "existing ones are updated."
+    )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -61,3 +66,7 @@ class Command(BaseCommand):
                 for author, body in data["comments"]
             )
         self.stdout.write(f"Demo data ready: {Article.objects.count()} articles.")
+        if apps.is_installed("sandbox.wagtaildemo"):
+            from sandbox.wagtaildemo.tree import seed_tree
+
+            self.stdout.write(f"Wagtail page tree ready: {seed_tree()} live pages.")
