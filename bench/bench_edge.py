@@ -41,6 +41,7 @@ from bench import edge_pages
 from bench._http import load
 from bench._table import Row
 from bench.bench_load import _free_port, _tree
+from bench.bench_server import _stop_server
 
 GROUP = "l edge"
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,15 +84,6 @@ class Servers:
 def _start(command: list[str], log: Path, **kwargs: object) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **kwargs)  # type: ignore[call-overload]
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _wait(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -162,7 +154,7 @@ def servers() -> Iterator[Servers]:
             yield Servers(django_url, varnish_url, *pids)
     finally:
         for process in reversed(processes):
-            _stop(process)
+            _stop_server(process)
         stop_redis(redis_url)
 
 
