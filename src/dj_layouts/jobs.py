@@ -34,7 +34,6 @@ from dj_layouts.requests import (
     shared_unresolved,
 )
 from dj_layouts.slots import placed_panels
-from dj_layouts.sources import UrlSource
 
 if TYPE_CHECKING:
     from dj_layouts.layout import Layout
@@ -103,11 +102,7 @@ class PanelTask:
         self.queues = queues
         self.cache = cache
         #: Asked once: a URL panel's answer means resolving its URL name.
-        source = panel.source
-        if isinstance(source, UrlSource) and type(panel).is_async is Panel.is_async:
-            self.is_async = source.is_async_under(urlconf)
-        else:
-            self.is_async = panel.is_async
+        self.is_async = panel.source.is_async_under(urlconf)
         #: Whether run() counts the panel's SQL queries (for the page's timing record).
         self.count_queries = False
 

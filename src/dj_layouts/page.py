@@ -233,11 +233,10 @@ class Page:
     def _concurrent_eager(self) -> bool:
         return self.executor.concurrent and not (self.state and self.state.is_partial)
 
-    def _prepare(self, response: HttpResponseBase, jobs: list[PanelJob]) -> None:
+    def _prepare(self, response: HttpResponseBase, resolve: bool) -> None:
         """Blocking work before the panels fan out: the content's template, user, session."""
         render_response(response)
-        if self._resolves_shared(jobs):
-            assert self.factory is not None
+        if resolve and self.factory is not None:
             self.factory.resolve_shared()
 
     def _resolves_shared(self, jobs: list[PanelJob]) -> bool:
@@ -294,8 +293,9 @@ class Page:
         # Under an async view the content's template is rendered with the layout (one
         # thread hop for both), unless user and session must be loaded first anyway.
         unrendered = getattr(response, "is_rendered", True) is False and not self.is_async
-        if unrendered or self._resolves_shared(jobs):
-            yield Call(self._prepare, (response, jobs))
+        resolve = self._resolves_shared(jobs)
+        if unrendered or resolve:
+            yield Call(self._prepare, (response, resolve))
         yield Start(jobs)
         if self.streaming and _can_stream(self.request, self.is_async):
             plan, parts = yield Call(self.assembler.plan, (response,))

@@ -78,9 +78,17 @@ class Source:
     async def arender(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         return await sync_to_async(self.render)(request, name, context)
 
+    def is_async_under(self, urlconf: Any) -> bool:
+        """Whether the source is async under ``urlconf`` (None: the current URLconf).
+
+        Only a URL name's colour depends on it; a page passes its URLconf, read once.
+        """
+        return self.is_async
+
     def render_any(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         """Render from sync code, whatever the source's own colour."""
-        if self.is_async:
+        # A panel request carries its page's URLconf (asking for the current one is slow).
+        if self.is_async_under(request.__dict__.get("urlconf")):
             return async_to_sync(self.arender)(request, name, context)
         return self.render(request, name, context)
 
@@ -258,24 +266,17 @@ class UrlSource(Source):
         return self.is_async_under(None)
 
     def is_async_under(self, urlconf: Any) -> bool:
-        """Whether the view is async under ``urlconf`` (None: the current URLconf)."""
         try:
             return self._resolved(urlconf)[3]
         except Exception:
             return False  # the render reports the error
 
     def _call(self, request: HttpRequest, context: Mapping[str, Any]) -> Any:
-        # A panel request carries its page's URLconf (asking for the current one is slow).
         view, args, kwargs = self._resolved(request.__dict__.get("urlconf"))[2]
         return view(request, *args, **{**kwargs, **context})
 
     def render(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         return to_html(name, self._call(request, context))
-
-    def render_any(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
-        if self.is_async_under(request.__dict__.get("urlconf")):
-            return async_to_sync(self.arender)(request, name, context)
-        return self.render(request, name, context)
 
     async def arender(self, request: HttpRequest, name: str, context: Mapping[str, Any]) -> str:
         if not self.is_async_under(request.__dict__.get("urlconf")):

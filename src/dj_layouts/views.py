@@ -102,6 +102,16 @@ def build_page(
     )
 
 
+def declared_layout(owner: Any, hook: str) -> type[Layout]:
+    """The layout ``owner.layout_class`` names; a clear error naming ``hook`` when none."""
+    if owner.layout_class is None:
+        name = type(owner).__qualname__
+        raise ImproperlyConfigured(
+            f"{name} is missing a layout. Define {name}.layout_class or override {name}.{hook}."
+        )
+    return Layout.resolve(owner.layout_class)
+
+
 class _LayoutViewMixin(_ViewBase):
     """What both layout mixins share: configuration hooks and the two dispatch shells."""
 
@@ -126,13 +136,7 @@ class _LayoutViewMixin(_ViewBase):
 
     def get_layout_class(self) -> type[Layout]:
         """The layout for this request. Override to choose one per request."""
-        if self.layout_class is None:
-            name = type(self).__qualname__
-            raise ImproperlyConfigured(
-                f"{name} is missing a layout. Define {name}.layout_class "
-                f"or override {name}.get_layout_class()."
-            )
-        return Layout.resolve(self.layout_class)
+        return declared_layout(self, "get_layout_class()")
 
     def get_layout_panels(self) -> Mapping[str, Panel | None] | None:
         """Per-view panel overrides for this request."""

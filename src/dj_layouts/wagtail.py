@@ -21,7 +21,6 @@ except ImportError as exc:  # pragma: no cover - the wagtail nox session has Wag
         "dj_layouts.wagtail needs Wagtail. Install it with `pip install dj-layouts[wagtail]`."
     ) from exc
 
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from dj_layouts.drivers import drive
@@ -29,7 +28,12 @@ from dj_layouts.layout import Layout, check_streaming
 from dj_layouts.page import Page
 from dj_layouts.panels import Panel
 from dj_layouts.state import get_layout_state, is_panel_request
-from dj_layouts.views import build_page, check_layout_reference, normalise_panels
+from dj_layouts.views import (
+    build_page,
+    check_layout_reference,
+    declared_layout,
+    normalise_panels,
+)
 
 __all__ = ["WagtailLayoutMixin"]
 
@@ -72,13 +76,7 @@ class WagtailLayoutMixin:
     # -- hooks ----------------------------------------------------------------------------------
     def get_layout_class(self, request: HttpRequest) -> type[Layout]:
         """The layout for this request. Override to choose one per request (or per page)."""
-        if self.layout_class is None:
-            name = type(self).__qualname__
-            raise ImproperlyConfigured(
-                f"{name} is missing a layout. Define {name}.layout_class "
-                f"or override {name}.get_layout_class(request)."
-            )
-        return Layout.resolve(self.layout_class)
+        return declared_layout(self, "get_layout_class(request)")
 
     def get_layout_panels(self, request: HttpRequest) -> Mapping[str, Panel | None] | None:
         """Per-page panel overrides for this request."""
