@@ -19,7 +19,7 @@ def cpu_us(call: Callable[[], Any], *, budget: float = CPU_BUDGET, repeats: int 
     """
     for _ in range(3):
         call()
-    loops = _calibrate(call, budget)
+    loops = calibrate(call, budget)
     best = float("inf")
     for _ in range(repeats):
         started = time.process_time()
@@ -29,7 +29,7 @@ def cpu_us(call: Callable[[], Any], *, budget: float = CPU_BUDGET, repeats: int 
     return best * 1e6
 
 
-def _calibrate(call: Callable[[], Any], budget: float) -> int:
+def calibrate(call: Callable[[], Any], budget: float) -> int:
     loops = 1
     while True:
         started = time.process_time()

@@ -36,6 +36,7 @@ from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 
 from bench import pages
+from bench._measure import calibrate
 from bench._table import Row
 from dj_layouts import LayoutMixin, Panel, cache, layout
 
@@ -125,24 +126,12 @@ def _caller(view: Any, headers: dict[str, str]) -> Callable[[], Any]:
     return run_sync
 
 
-def _loops(call: Callable[[], Any]) -> int:
-    loops = 1
-    while True:
-        started = time.process_time()
-        for _ in range(loops):
-            call()
-        spent = time.process_time() - started
-        if spent >= BATCH_SECONDS / 4:
-            return max(1, int(loops * BATCH_SECONDS / spent))
-        loops *= 2
-
-
 def pair_us(plain: Any, ours: Any, headers: dict[str, str] | None = None) -> tuple[float, float]:
     """CPU microseconds per call of each view: the best batch of each, batches alternating."""
     calls = [_caller(plain, headers or {}), _caller(ours, headers or {})]
     bodies = [call().content for call in calls]
     pages.check_same_html(bodies[1], bodies[0])
-    loops = [_loops(call) for call in calls]
+    loops = [calibrate(call, BATCH_SECONDS) for call in calls]
     best = [float("inf"), float("inf")]
     for _ in range(BATCHES):
         for index, call in enumerate(calls):

@@ -74,7 +74,7 @@ def start_redis() -> str | None:
         return None
     failure = ""
     for _attempt in range(3):  # another process may take the free port first
-        port = _free_port()
+        port = free_port()
         workdir = tempfile.TemporaryDirectory(prefix="dj-layouts-redis-")
         log = Path(workdir.name, "redis.log")
         with log.open("wb") as log_file:
@@ -97,7 +97,7 @@ def start_redis() -> str | None:
             _servers[url] = (process, workdir)
             _reasons.pop("redis", None)
             return url
-        _terminate(process)
+        stop_process(process, timeout=5)
         failure = _tail(log)
         workdir.cleanup()
     _reasons["redis"] = f"redis-server ({server}) did not answer PING: {failure}"
@@ -110,7 +110,7 @@ def stop_redis(url: str | None = None) -> None:
         entry = _servers.pop(key, None)
         if entry is not None:
             process, workdir = entry
-            _terminate(process)
+            stop_process(process, timeout=5)
             workdir.cleanup()
 
 
@@ -231,7 +231,8 @@ def _apt(*args: str) -> str | None:
         time.sleep(5)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -252,14 +253,17 @@ def _wait_for_pong(process: subprocess.Popen[bytes], port: int) -> bool:
     return False
 
 
-def _terminate(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL after ``timeout`` seconds; closes a piped stdout."""
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    if process.stdout:
+        process.stdout.close()
 
 
 def _tail(log: Path) -> str:

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -42,6 +41,7 @@ from dj_layouts.executors import (
     reset_circuits,
     stats,
 )
+from tests import _services
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL = [SequentialExecutor, GatherExecutor, ThreadedExecutor]
@@ -413,15 +413,9 @@ def test_no_breaker_when_failures_is_none(settings, release):
 
 
 # -- a real server -------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(*command: str, ready: str = "/fast/") -> tuple[subprocess.Popen[bytes], str]:
     """Start ``python -m command`` ("{port}" is a free port); its process and URL."""
-    port = _free_port()
+    port = _services.free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.bulkapp.settings",

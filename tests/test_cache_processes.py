@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,18 +19,13 @@ import httpx
 import pytest
 import redis
 
+from tests import _services
 from tests.cacheproc.fixtures import redis_server  # noqa: F401 - the redis_url fixture
 
 pytestmark = pytest.mark.redis
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTER = "cacheproc:renders"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_ready(process: subprocess.Popen[bytes], port: int, log: Path, deadline: float) -> None:
@@ -66,7 +60,7 @@ def servers(redis_url: str, tmp_path: Path) -> Iterator[Callable[..., list[str]]
             **env,
         }
         environment.pop("PYTHONDEVMODE", None)
-        ports = [_free_port() for _ in range(count)]
+        ports = [_services.free_port() for _ in range(count)]
         for port in ports:
             command = [
                 sys.executable, "-m", "uvicorn", "tests.cacheproc.asgi:application",

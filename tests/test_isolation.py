@@ -14,8 +14,6 @@ import html
 import logging
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 from django.test import Client
+
+from tests import _services
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -43,12 +43,6 @@ def _isolation_settings(settings):
 def _tokens(page: str) -> list[str]:
     # Unordered pages carry each panel's HTML escaped in its fill, as the browser reads it.
     return TOKEN.findall(html.unescape(page))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _serve(command: list[str], probe: str) -> Iterator[str]:
@@ -76,19 +70,12 @@ def _serve(command: list[str], probe: str) -> Iterator[str]:
             pytest.fail(f"the server did not start: {output}")
         yield url
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        if process.stdout:
-            process.stdout.close()
+        _services.stop_process(process)
 
 
 @pytest.fixture(scope="module")
 def uvicorn_url() -> Iterator[str]:
-    port = _free_port()
+    port = _services.free_port()
     command = [sys.executable, "-m", "uvicorn", "tests.isolationapp.asgi:application"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     yield from _serve(command, f"http://127.0.0.1:{port}/iso/submit/")
@@ -97,7 +84,7 @@ def uvicorn_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def gunicorn_url() -> Iterator[str]:
     pytest.importorskip("gunicorn", reason="gunicorn is in the test dependencies")
-    port = _free_port()
+    port = _services.free_port()
     command = [sys.executable, "-m", "gunicorn", "tests.isolationapp.wsgi:application"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "8"]
     command += ["--worker-class", "gthread", "--log-level", "warning"]

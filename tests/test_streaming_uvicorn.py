@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,18 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import _services
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = _free_port()
+    port = _services.free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.streamapp.settings",
@@ -65,10 +60,7 @@ def server() -> Iterator[str]:
             pytest.fail(f"uvicorn exited: {output}")
         yield url
     finally:
-        process.terminate()
-        process.wait(10)
-        if process.stdout:
-            process.stdout.close()
+        _services.stop_process(process)
 
 
 def timed_chunks(url: str) -> list[tuple[float, bytes]]:

@@ -1,15 +1,13 @@
 """Edge composition on a real varnishd with the VCL in docs/varnish/ (SPEC §16).
 
 Django runs under uvicorn (tests/edgeapp), Varnish in front of it on a free loopback
-port. Skipped, with the reason, when varnishd is not installed.
+port. varnishd is installed when missing (Debian's varnish, as root); otherwise the
+tests are skipped with the reason.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,21 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import _services
+
 ROOT = Path(__file__).resolve().parent.parent
 VCL = ROOT / "docs" / "varnish" / "dj-layouts.vcl"
-VARNISHD = shutil.which("varnishd") or (
-    "/usr/sbin/varnishd" if Path("/usr/sbin/varnishd").exists() else None
-)
-
-pytestmark = pytest.mark.skipif(
-    VARNISHD is None, reason="varnishd is not installed (apt install varnish)"
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -49,20 +36,12 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
     pytest.fail(f"{process.args[0]} did not start: {output}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-    if process.stdout:
-        process.stdout.close()
-
-
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    django_port, varnish_port = _free_port(), _free_port()
+    varnishd = _services.find_varnishd()  # Debian's varnish, installed when root
+    if varnishd is None:
+        pytest.skip(f"no varnishd for the edge tests: {_services.varnish_unavailable_reason()}")
+    django_port, varnish_port = _services.free_port(), _services.free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.edgeapp.settings",
@@ -77,7 +56,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("varnish")
     vcl = work / "dj-layouts.vcl"
     vcl.write_text(VCL.read_text().replace('.port = "8000"', f'.port = "{django_port}"'))
-    command = [str(VARNISHD), "-F", "-j", "none", "-n", str(work / "n"), "-f", str(vcl)]
+    command = [varnishd, "-F", "-j", "none", "-n", str(work / "n"), "-f", str(vcl)]
     command += ["-a", f"127.0.0.1:{varnish_port}", "-T", "none", "-s", "malloc,32m"]
     varnish = subprocess.Popen(
         command,
@@ -89,8 +68,8 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait(f"http://127.0.0.1:{varnish_port}/renders/", varnish)
         yield f"http://127.0.0.1:{varnish_port}"
     finally:
-        _stop(varnish)
-        _stop(django)
+        _services.stop_process(varnish)
+        _services.stop_process(django)
 
 
 def renders(proxy: str) -> dict[str, int]:

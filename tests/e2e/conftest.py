@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -68,29 +67,12 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +85,7 @@ def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = workdir / "uvicorn.log"
     failure = ""
     for _attempt in range(3):  # another process may take the free port first
-        port = _free_port()
+        port = _services.free_port()
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [
@@ -123,10 +105,10 @@ def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 try:
                     yield url
                 finally:
-                    _stop(process)
+                    _services.stop_process(process)
                 return
             time.sleep(0.1)
-        _stop(process)
+        _services.stop_process(process)
         failure = log_path.read_text(errors="replace")[-3000:]
     pytest.fail(f"The sandbox did not start under uvicorn:\n{failure}")
 
@@ -206,3 +188,9 @@ def page(browser: Any, deadline: None) -> Iterator[Any]:
         yield tab
     finally:
         context.close()
+
+
+@pytest.fixture
+def expect() -> Any:
+    """Playwright's ``expect`` (assertions that wait for the page)."""
+    return pytest.importorskip("playwright.sync_api").expect

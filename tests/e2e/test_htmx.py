@@ -19,11 +19,6 @@ STORE = "htmxdemo.Store"
 DOCS = "htmxdemo.Docs"
 
 
-@pytest.fixture
-def expect() -> Any:
-    return pytest.importorskip("playwright.sync_api").expect
-
-
 def open_page(page: Any, url: str) -> None:
     response = page.goto(url)
     assert response is not None and response.status == 200, url

@@ -17,11 +17,6 @@ PLAIN = "/panel-urls/"
 HTMX = "/panel-urls/htmx/"
 
 
-@pytest.fixture
-def expect() -> Any:
-    return pytest.importorskip("playwright.sync_api").expect
-
-
 def open_page(page: Any, url: str) -> None:
     response = page.goto(url)
     assert response is not None and response.status == 200, url

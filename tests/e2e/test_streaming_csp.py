@@ -8,7 +8,6 @@ with Trusted Types enforced.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+
+from tests import _services
 
 pytestmark = pytest.mark.e2e
 
@@ -57,12 +58,6 @@ EXPECTED_RUNS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -79,7 +74,7 @@ def csp_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     log_path = tmp_path_factory.mktemp("cspapp") / "uvicorn.log"
-    port = _free_port()
+    port = _services.free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
@@ -97,12 +92,7 @@ def csp_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _services.stop_process(process)
 
 
 def visit(page: Any, url: str) -> tuple[str, dict[str, Any]]:
