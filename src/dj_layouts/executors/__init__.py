@@ -19,7 +19,6 @@ from dj_layouts.executors.breaker import reset_circuits
 from dj_layouts.executors.builtin import (
     GatherExecutor,
     SequentialExecutor,
-    TaskStream,
     ThreadedExecutor,
     coerce_executor,
 )
@@ -39,6 +38,7 @@ from dj_layouts.executors.pools import (
     stats,
     submit_background,
 )
+from dj_layouts.executors.tasks import TaskStream
 from dj_layouts.executors.workers import PoolExhausted, WorkerPool
 
 __all__ = [
