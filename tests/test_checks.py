@@ -545,9 +545,59 @@ def test_a_per_user_panel_marked_edge_is_e009(strategy):
         checks.Error(
             f"Panel 'mine' of layout tests.PrivateEdgeLayout is cached {strategy} and marked "
             "load='edge': a shared proxy would serve one visitor's panel to another.",
-            hint="Use load='lazy' or 'inline' for per-user panels; edge is for "
-            "panels cached sitewide or per path.",
+            hint="Use load='lazy' or 'inline' for per-user panels (on a layout with "
+            "edge_page_timeout an inline one is fetched by the proxy on every visit, "
+            "never kept); edge is for panels cached sitewide or per path.",
             obj=PrivateEdgeLayout,
             id="dj_layouts.E009",
         )
     ]
+
+
+# -- pages kept at the edge: E007 for their holes, E010 -------------------------------------------
+def test_the_holes_of_an_edge_page_need_the_endpoint_e007():
+    class KeptWithoutEndpoint(Layout):
+        template = "testapp/core/slots.html"
+        edge_page_timeout = 60
+        mine = Panel(word_view)
+        shared = Panel(word_view, cache=cache.sitewide(timeout=60))
+        literal = Panel("<p>z</p>")
+
+    assert _about(check_layouts(), KeptWithoutEndpoint) == [
+        checks.Error(
+            "Layout tests.KeptWithoutEndpoint has panels with their own URL ('mine'), "
+            "and the panel endpoint is not in the URLconf.",
+            hint='Add path("_panels/", include("dj_layouts.urls")) to your urlpatterns.',
+            obj=KeptWithoutEndpoint,
+            id="dj_layouts.E007",
+        )
+    ]
+
+
+@pytest.mark.urls("tests.test_endpoints")
+def test_an_edge_page_kept_as_long_as_panel_urls_live_is_e010():
+    class KeptTooLong(Layout):
+        template = "testapp/core/slots.html"
+        edge_page_timeout = 3600
+        mine = Panel(word_view)
+
+    class KeptBriefly(Layout):
+        template = "testapp/core/slots.html"
+        edge_page_timeout = 3599
+        mine = Panel(word_view)
+
+    expected = [
+        checks.Error(
+            "Layout tests.KeptTooLong has edge_page_timeout = 3600, which is not below the "
+            "PANEL_URL_MAX_AGE of 3600 s: a page the proxy keeps that long would still "
+            "include panel URLs that have expired.",
+            hint="Lower edge_page_timeout below 3600, or raise DJ_LAYOUTS['PANEL_URL_MAX_AGE'].",
+            obj=KeptTooLong,
+            id="dj_layouts.E010",
+        )
+    ]
+    messages = check_layouts()
+    assert _about(messages, KeptTooLong) == expected
+    assert _about(messages, KeptBriefly) == []
+    with override_settings(DJ_LAYOUTS={"PANEL_URL_MAX_AGE": 7200}):
+        assert _about(check_layouts(), KeptTooLong) == []

@@ -113,3 +113,75 @@ def test_a_per_user_panel_is_never_served_to_another_user(proxy):
     assert alices == "<p>me:alice</p>"
     assert response.text == "<p>me:bob</p>"
     assert response.headers["X-Cache"] == "MISS"
+
+
+# -- pages Varnish keeps (Layout.edge_page_timeout) ----------------------------------------------
+def _changed_renders(proxy: str, before: dict[str, int]) -> dict[str, int]:
+    after = renders(proxy)
+    changed = {name: after.get(name, 0) - before.get(name, 0) for name in after}
+    return {name: n for name, n in changed.items() if n}
+
+
+def test_a_kept_page_comes_from_varnish_and_django_renders_only_its_holes(proxy):
+    with client(proxy, "alice") as alice:
+        first = alice.get("/kept/?n=1")
+        before = renders(proxy)
+        second = alice.get("/kept/?n=1")
+        changed = _changed_renders(proxy, before)
+    assert first.headers["X-Cache"] == "MISS"
+    assert second.headers["X-Cache"] == "HIT"
+    for html in (first.text, second.text):
+        for part in ("<h1>kept 1</h1>", "<p>nav</p>", "<p>promo</p>", "<p>footer</p>"):
+            assert part in html
+        assert "<p>title</p>" in html
+        assert "<p>me:alice</p>" in html
+        assert "<p>basket:0</p>" in html
+        assert "esi:include" not in html
+    # Django ran neither the content view nor an edge panel: only the two holes.
+    assert changed == {"me": 1, "basket": 1}
+    assert "private" in second.headers["Cache-Control"]
+    assert "Surrogate-Control" not in second.headers
+
+
+def test_each_visitor_gets_their_own_holes_in_a_kept_page(proxy):
+    with client(proxy, "alice") as alice, client(proxy, "bob") as bob:
+        alices = alice.get("/kept/?n=2")
+        assert bob.get("/basket/add/").text == "added"  # bob's session now has one item
+        bobs = bob.get("/kept/?n=2")
+        alices_again = alice.get("/kept/?n=2")
+    assert bobs.headers["X-Cache"] == "HIT"
+    assert "<p>me:alice</p>" in alices.text and "<p>basket:0</p>" in alices.text
+    assert "<p>me:bob</p>" in bobs.text and "<p>basket:1</p>" in bobs.text
+    assert "me:alice" not in bobs.text
+    assert "<p>me:alice</p>" in alices_again.text and "<p>basket:0</p>" in alices_again.text
+
+
+def test_a_page_that_reads_the_visitor_is_never_kept(proxy):
+    with client(proxy, "alice") as alice:
+        alice.get("/basket/add/")
+        before = renders(proxy)
+        pages = [alice.get(url) for url in ("/kept/session/", "/kept/session/")]
+        forms = [alice.get(url) for url in ("/kept/form/", "/kept/form/")]
+        changed = _changed_renders(proxy, before)
+    assert changed["reads-session"] == 2
+    assert changed["has-form"] == 2
+    assert all(page.headers["X-Cache"] == "MISS" for page in pages + forms)
+    assert "<h1>hello 1</h1>" in pages[1].text
+    # The holes are still composed by Varnish, as the visitor's.
+    assert "<p>me:alice</p>" in pages[1].text and "<p>basket:1</p>" in pages[1].text
+    assert 'name="csrfmiddlewaretoken"' in forms[1].text
+
+
+def test_a_ban_by_layout_drops_the_kept_pages(proxy):
+    with client(proxy, "alice") as alice:
+        alice.get("/kept/?n=3")
+        assert alice.get("/kept/?n=3").headers["X-Cache"] == "HIT"
+        banned = httpx.request(
+            "BAN", proxy + "/", headers={"X-Ban-Layout": "tests.KeptPage"}, timeout=10
+        )
+        before = renders(proxy)
+        again = alice.get("/kept/?n=3")
+        changed = _changed_renders(proxy, before)
+    assert banned.status_code == 200
+    assert again.headers["X-Cache"] == "MISS"
+    assert changed.get("kept") == 1

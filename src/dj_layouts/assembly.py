@@ -19,6 +19,7 @@ from django.template.response import SimpleTemplateResponse
 from dj_layouts import detection, timing
 from dj_layouts._utils import is_async_callable
 from dj_layouts.conf import get_settings
+from dj_layouts.edge import announces_esi
 from dj_layouts.errors import PanelError, PanelRenderError
 from dj_layouts.executors import PanelExecutor, PanelOutcome, in_definition_order
 from dj_layouts.layout import CONTENT, Layout
@@ -40,20 +41,10 @@ STATE_KEY = "_dj_layouts_page"
 LATE_LOADS = ("lazy", "visible")
 
 
-def announces_esi(request: HttpRequest) -> bool:
-    """Whether the request came through a proxy that composes ESI (``load="edge"``)."""
-    return "ESI/1.0" in request.headers.get("Surrogate-Capability", "")
-
-
-def mark_esi(response: HttpResponseBase) -> None:
-    """Ask the proxy to process the page's ``<esi:include>`` elements."""
-    response["Surrogate-Control"] = 'content="ESI/1.0"'
-
-
 class PageState:
     """What the layout template's tags read: panel HTML by name, and the page."""
 
-    __slots__ = ("deferred", "html", "layout", "loader_sent", "plan", "request")
+    __slots__ = ("deferred", "html", "layout", "loader_sent", "names_layout", "plan", "request")
 
     def __init__(
         self,
@@ -71,6 +62,8 @@ class PageState:
         self.deferred = deferred or {}
         #: Whether the page already carries the loader script.
         self.loader_sent = False
+        #: Whether the page names its layout for htmx (``{% layout_hx_headers %}``).
+        self.names_layout = False
 
 
 class Assembler:
@@ -86,6 +79,7 @@ class Assembler:
         self.layout_class = layout_class
         self.layout = layout_class()
         self.panels = panels
+        self.state: PageState | None = None
         #: The page's own queue collector (the content view's items go here first).
         self.queues = QueueCollector.for_layout(layout_class)
         edge = any(p.load == "edge" for p in panels) and announces_esi(request)
@@ -151,10 +145,12 @@ class Assembler:
     # -- rendering ----------------------------------------------------------------------------
     def render(self, html: dict[str, str], plan: StreamPlan | None = None) -> str:
         request = self.request
+        #: What the layout template's tags saw, once it is rendered.
+        self.state = PageState(self.layout, request, html, plan, self.deferred)
         context: dict[str, Any] = {
             **get_layout_context(request),
             "request": request,
-            STATE_KEY: PageState(self.layout, request, html, plan, self.deferred),
+            STATE_KEY: self.state,
         }
         template = get_template(self.layout.get_template(request))
         return template.render(context, request)

@@ -12,7 +12,8 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 
-from dj_layouts.conf import SETTING_NAME, validation_errors
+from dj_layouts.conf import SETTING_NAME, get_settings, validation_errors
+from dj_layouts.edge import PRIVATE_STRATEGIES, is_hole
 from dj_layouts.endpoints import URL_NAME
 from dj_layouts.layout import CONTENT, Layout
 from dj_layouts.panels import ConditionalPanel, LiteralSource, TemplateSource, UrlSource
@@ -92,11 +93,9 @@ def check_layouts(**kwargs: Any) -> list[CheckMessage]:
             messages.extend(_check_panel(key, name, panel, layout, settings_valid))
         messages.extend(_check_slots(key, layout))
         messages.extend(_check_endpoint_panels(key, layout))
+        if settings_valid:
+            messages.extend(_check_edge_page(key, layout))
     return messages
-
-
-# Strategies whose entries belong to one visitor: an edge proxy must never share them.
-_PRIVATE_STRATEGIES = ("per_user", "per_user_per_path", "per_session")
 
 
 def _endpoint_reachable() -> bool:
@@ -109,7 +108,9 @@ def _endpoint_reachable() -> bool:
 
 def _check_endpoint_panels(key: str, layout: type[Layout]) -> list[CheckMessage]:
     """SPEC §16: panels with their own URL need the endpoint and a context that travels."""
-    panels = {name: p for name, p in layout.get_panels().items() if p.endpoint}
+    panels = {
+        name: p for name, p in layout.get_panels().items() if p.endpoint or is_hole(layout, p)
+    }
     if not panels:
         return []
     messages: list[CheckMessage] = []
@@ -143,18 +144,39 @@ def _check_endpoint_panels(key: str, layout: type[Layout]) -> list[CheckMessage]
             )
     for name, panel in panels.items():
         strategy = panel.cache.strategy if panel.cache is not None else None
-        if panel.load == "edge" and strategy in _PRIVATE_STRATEGIES:
+        if panel.load == "edge" and strategy in PRIVATE_STRATEGIES:
             messages.append(
                 Error(
                     f"Panel {name!r} of layout {key} is cached {strategy} and marked "
                     "load='edge': a shared proxy would serve one visitor's panel to another.",
-                    hint="Use load='lazy' or 'inline' for per-user panels; edge is for "
-                    "panels cached sitewide or per path.",
+                    hint="Use load='lazy' or 'inline' for per-user panels (on a layout with "
+                    "edge_page_timeout an inline one is fetched by the proxy on every visit, "
+                    "never kept); edge is for panels cached sitewide or per path.",
                     obj=layout,
                     id="dj_layouts.E009",
                 )
             )
     return messages
+
+
+def _check_edge_page(key: str, layout: type[Layout]) -> list[CheckMessage]:
+    timeout = layout.edge_page_timeout
+    if timeout is None:
+        return []
+    max_age = get_settings().PANEL_URL_MAX_AGE
+    if timeout < max_age:
+        return []
+    return [
+        Error(
+            f"Layout {key} has edge_page_timeout = {timeout}, which is not below the "
+            f"PANEL_URL_MAX_AGE of {max_age} s: a page the proxy keeps that long would "
+            "still include panel URLs that have expired.",
+            hint=f"Lower edge_page_timeout below {max_age}, or raise "
+            "DJ_LAYOUTS['PANEL_URL_MAX_AGE'].",
+            obj=layout,
+            id="dj_layouts.E010",
+        )
+    ]
 
 
 def _check_slots(key: str, layout: type[Layout]) -> list[CheckMessage]:

@@ -42,6 +42,7 @@ from dj_layouts.assembly import Assembler
 from dj_layouts.conf import get_settings
 from dj_layouts.context import ContextBase, FrozenLayoutContext, KnownChanges, LayoutContext
 from dj_layouts.drivers import drive
+from dj_layouts.edge import ESI_LOADS, PUBLIC_STRATEGIES, is_hole, warn_lost_cookies
 from dj_layouts.executors import PanelExecutor, SequentialExecutor
 from dj_layouts.jobs import JobFactory
 from dj_layouts.layout import Layout
@@ -117,7 +118,7 @@ def endpoint_panel(layout_class: type[Layout], name: str) -> Panel:
             f"Layout {layout_class.key} has no panel {name!r} to give a URL to. "
             f"Its panels: {known}."
         )
-    if not panel.endpoint:
+    if not panel.endpoint and not is_hole(layout_class, panel):
         raise ValueError(
             f"Panel {name!r} of layout {layout_class.key} has no URL of its own. Declare it "
             "with Panel(..., endpoint=True), or load='lazy', 'visible' or 'edge'."
@@ -208,10 +209,11 @@ _TRIGGERS = {"lazy": "load", "visible": "revealed"}
 def placeholder(url: str, load: str, fallback: str, loader: str | None) -> str:
     """The slot of a late panel: the fallback, in an element the loader or htmx replaces.
 
-    An edge panel's slot is an ``<esi:include>`` the proxy replaces with the panel.
+    An edge panel's slot, and a hole of an edge page, is an ``<esi:include>`` the proxy
+    replaces with the panel.
     """
     src = escape(url)
-    if load == "edge":
+    if load in ESI_LOADS:
         return f'<esi:include src="{src}"/>'
 
     markup = (
@@ -379,6 +381,8 @@ def panel_view(request: HttpRequest, reference: str) -> HttpResponse:
         # htmx swaps the panel as it is now, after the form's change.
         render = PanelRender(request, ref, keep_post=False)
         html = drive(render, _no_content)
+    if not posted:
+        warn_lost_cookies(request, ref.layout_class, ref.panel)
     response = HttpResponse(html)
     # A new response: its headers are set, not merged (what patch_cache_control() and
     # patch_vary_headers() would write, for less).
@@ -393,10 +397,6 @@ def panel_view(request: HttpRequest, reference: str) -> HttpResponse:
         headers["Cache-Control"] = "private, no-cache"
         headers["Vary"] = "Cookie, HX-Request"
     return response
-
-
-#: Panel cache strategies whose HTML is the same for every visitor.
-PUBLIC_STRATEGIES = ("sitewide", "per_path")
 
 
 def _no_content() -> None:  # pragma: no cover -- a panel render has no content view

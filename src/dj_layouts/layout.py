@@ -55,6 +55,10 @@ class Layout:
     panel_timeout: ClassVar[float | None] = None
     #: ``None`` (one buffered response), ``"ordered"`` or ``"unordered"``.
     streaming: ClassVar[str | None] = None
+    #: Seconds an ESI proxy may keep the page itself, the same for every visitor; panels
+    #: that may differ per visitor become ``<esi:include>``s fetched on every visit
+    #: (SPEC §16, docs/panel-urls.md). ``None``: pages are never kept at the edge.
+    edge_page_timeout: ClassVar[int | None] = None
     #: Set to register under another key than ``"<app_label>.<ClassName>"``.
     registry_key: ClassVar[str | None] = None
     #: A read-only view of every registered layout, by key.
@@ -141,8 +145,11 @@ class Layout:
 
     @classmethod
     def has_panel_urls(cls) -> bool:
-        """Whether a panel of the layout has its own URL (SPEC §16)."""
-        return any(panel.endpoint for panel in cls._panels.values())
+        """Whether a panel of the layout has its own URL (SPEC §16): one that opts in, or
+        any panel of a layout whose pages are kept at the edge (its holes)."""
+        return cls.edge_page_timeout is not None or any(
+            panel.endpoint for panel in cls._panels.values()
+        )
 
     @classmethod
     def get_queues(cls) -> dict[str, RenderQueue]:
@@ -269,6 +276,18 @@ def _validate(cls: type[Layout], name: str) -> None:
             f"{name}.panel_timeout must be a positive number of seconds or None, not {timeout!r}."
         )
     check_streaming(cls.streaming, where=f"{name}.streaming")
+    edge = cls.edge_page_timeout
+    if edge is not None and (isinstance(edge, bool) or not isinstance(edge, int) or edge <= 0):
+        raise TypeError(
+            f"{name}.edge_page_timeout must be a positive int (seconds an ESI proxy may keep "
+            f"the page) or None, not {edge!r}."
+        )
+    if edge is not None and cls.streaming is not None:
+        raise TypeError(
+            f"{name}.edge_page_timeout needs a buffered layout: a streamed page sends its "
+            "headers before it knows whether it read the visitor. Remove "
+            f"{name}.streaming = {cls.streaming!r}, or edge_page_timeout."
+        )
 
 
 def _register(cls: type[Layout]) -> None:

@@ -29,7 +29,8 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
 from dj_layouts import detection
-from dj_layouts.assembly import Assembler, mark_esi, render_response
+from dj_layouts.assembly import Assembler, render_response
+from dj_layouts.edge import ESI_LOADS, EdgePage, mark_esi
 from dj_layouts.executors import (
     GatherExecutor,
     PanelExecutor,
@@ -179,6 +180,10 @@ class Page:
             _DEFAULT_ASYNC if is_async else _DEFAULT_SYNC
         )
         self.assembler = Assembler(request, layout_class, panels)
+        # A page an ESI proxy may keep: its per-visitor panels are left to the proxy.
+        self.edge = None if streaming else EdgePage.for_request(request, layout_class, panels)
+        if self.edge is not None:
+            self.assembler.deferred.update(self.edge.holes)
         self.queues = self.assembler.queues
         self.layout = self.assembler.layout
         self.state: LayoutState | None = None
@@ -241,12 +246,21 @@ class Page:
 
     def _resolves_shared(self, jobs: list[PanelJob]) -> bool:
         factory = self.factory
+        if self.edge is not None and self.edge.keeps:
+            # Loading them would read the visitor; what runs here must not need them.
+            return False
         return self.executor.concurrent and factory is not None and factory.shares_unresolved(jobs)
 
     def _partial(self, response: HttpResponseBase) -> HttpResponseBase | None:
         if not self.detect_partials:
             return None
         return detection.partial_response(self.request, response)
+
+    def _finish_edge(self, response: HttpResponse, outcomes: list[Any], timed: Any) -> Any:
+        assert self.edge is not None
+        assembled = self.assembler.assemble(response, outcomes, timed)
+        state = self.assembler.state
+        return self.edge.finish(assembled, state is not None and state.names_layout)
 
     # -- the steps, once for sync and async -------------------------------------------------------
     def steps(self) -> Steps:
@@ -261,8 +275,8 @@ class Page:
             eager_jobs, caches = self._jobs(eager=True)
             if caches:
                 yield self._prefetch(caches)
-            if self.factory is not None and self.factory.shares_unresolved(eager_jobs):
-                yield Call(self.factory.resolve_shared)
+            if self._resolves_shared(eager_jobs):
+                yield Call(self.factory.resolve_shared)  # type: ignore[union-attr]
             yield Start(eager_jobs)
         if self.layout_class.has_panel_urls():
             assert self.state is not None
@@ -285,7 +299,9 @@ class Page:
                 yield Call(render_response, (partial,))
             return partial
 
-        if "edge" in self.assembler.deferred.values():
+        if self.edge is not None:
+            self.edge.content(response)
+        if any(load in ESI_LOADS for load in self.assembler.deferred.values()):
             mark_esi(response)
         jobs, caches = self._jobs(eager=False if eager_jobs else None)
         if caches:
@@ -304,4 +320,7 @@ class Page:
         if self.assembler.timed():
             timed = (self.executor, (started, content_started, content_ended))
         assemble = self.assembler.assemble
+        edge = self.edge
+        if edge is not None:
+            return (yield Collect(then=lambda done: self._finish_edge(response, done, timed)))
         return (yield Collect(then=lambda outcomes: assemble(response, outcomes, timed)))

@@ -17,7 +17,7 @@ from django.template import TemplateSyntaxError
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from dj_layouts.assembly import STATE_KEY, PageState
+from dj_layouts.assembly import LATE_LOADS, STATE_KEY, PageState
 from dj_layouts.collector import collector_of
 from dj_layouts.detection import hx_headers_attr
 from dj_layouts.endpoints import loader_tag, panel_url, placeholder
@@ -92,10 +92,11 @@ def _log_unknown(state: PageState, name: str) -> None:
 
 
 def late_panel(state: PageState, name: str, fallback: str) -> str:
-    """A lazy or visible panel's slot: its fallback, fetched over; the loader once a page."""
+    """A late panel's slot: lazy and visible ones get their fallback, fetched over, and the
+    loader once a page; edge panels and holes an ``<esi:include>``."""
     load = state.deferred[name]
     loader = None
-    if load != "edge" and not state.loader_sent:
+    if load in LATE_LOADS and not state.loader_sent:
         state.loader_sent = True
         loader = loader_tag(state.request)
     url = panel_url(state.request, name)
@@ -130,5 +131,6 @@ def hx_headers(context: TemplateContext, inherited: Any, caller: str) -> SafeStr
     state = page_state(context)
     if state is None:
         return mark_safe("")
+    state.names_layout = True
     name = "hx-headers:inherited" if inherited else "hx-headers"
     return format_html("{}='{}'", name, hx_headers_attr(state.layout.key))

@@ -48,7 +48,7 @@ def test_checks_messages_are_what_django_prints(tmp_path):
         if message.hint:
             printed.append(f"    HINT: {message.hint}")
     blocks = text_blocks(PAGE)
-    assert len(blocks) == 14
+    assert len(blocks) == 15
     for block in blocks:
         lines = block.splitlines()
         assert any(printed[i : i + len(lines)] == lines for i in range(len(printed))), (
