@@ -269,13 +269,8 @@ def bench(session: nox.Session) -> None:
     session.run("python", "bench/run.py", *session.posargs, env={"PYTHONPATH": str(ROOT)})
 
 
-@nox.session
-def sandbox(session: nox.Session) -> None:
-    """Serve the demo project on http://127.0.0.1:8000/ with uvicorn (ASGI).
-
-    `nox -s sandbox -- runserver [ADDRPORT]` uses Django's runserver instead; other
-    arguments go to uvicorn (e.g. `-- --reload`).
-    """
+def _prepare_sandbox(session: nox.Session) -> dict[str, str]:
+    """Install the sandbox's dependencies, migrate and seed its SQLite database."""
     session.install("-e", ".", *_group("sandbox"))
     env = {"PYTHONPATH": str(ROOT)}
     manage = ("python", "sandbox/manage.py")
@@ -283,7 +278,19 @@ def sandbox(session: nox.Session) -> None:
     commands = session.run(*manage, "help", "--commands", env=env, silent=True)
     if "seed_demo" in str(commands).split():
         session.run(*manage, "seed_demo", env=env)
+    return env
+
+
+@nox.session
+def sandbox(session: nox.Session) -> None:
+    """Serve the demo project on http://127.0.0.1:8000/ with uvicorn (ASGI).
+
+    `nox -s sandbox -- runserver [ADDRPORT]` uses Django's runserver instead; other
+    arguments go to uvicorn (e.g. `-- --reload`).
+    """
+    env = _prepare_sandbox(session)
     if session.posargs[:1] == ["runserver"]:
+        manage = ("python", "sandbox/manage.py")
         session.run(*manage, "runserver", *(session.posargs[1:] or ["127.0.0.1:8000"]), env=env)
     else:
         session.run(
@@ -291,6 +298,38 @@ def sandbox(session: nox.Session) -> None:
             *session.posargs,
             env=env,
         )
+
+
+@nox.session
+def sandbox_edge(session: nox.Session) -> None:
+    """Serve the demo project behind Varnish: http://127.0.0.1:8000/ is Varnish, running
+    docs/varnish/dj-layouts.vcl in front of uvicorn on port 8001 (edge panels and pages).
+
+    Debian's varnish is installed when missing (as root); other arguments go to uvicorn.
+    """
+    import subprocess
+    import tempfile
+
+    varnishd = _services().find_varnishd()
+    if varnishd is None:
+        session.error(f"no varnishd: {_services().varnish_unavailable_reason()}")
+    env = _prepare_sandbox(session)
+    work = Path(tempfile.mkdtemp(prefix="dj-layouts-varnish-"))
+    vcl = (ROOT / "docs" / "varnish" / "dj-layouts.vcl").read_text()
+    (work / "dj-layouts.vcl").write_text(vcl.replace('.port = "8000"', '.port = "8001"'))
+    command = [varnishd, "-F", "-j", "none", "-n", str(work / "n")]
+    command += ["-f", str(work / "dj-layouts.vcl"), "-a", "127.0.0.1:8000", "-T", "none"]
+    varnish = subprocess.Popen([*command, "-s", "malloc,64m"])
+    session.log("Varnish on http://127.0.0.1:8000/ in front of uvicorn on 127.0.0.1:8001")
+    try:
+        session.run(
+            *("uvicorn", "sandbox.asgi:application", "--host", "127.0.0.1", "--port", "8001"),
+            *session.posargs,
+            env=env,
+        )
+    finally:
+        _services().stop_process(varnish)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @nox.session(

@@ -248,6 +248,13 @@ DEMOS = [
         "swapped in place.",
         QUEUES_ERRORS_CACHE,
     ),
+    Demo(
+        "demo:edge",
+        "Edge pages (Varnish)",
+        "A page Varnish may keep for 30 s while each visitor's greeting is fetched "
+        "from Django on every visit; here, without Varnish, it renders whole.",
+        QUEUES_ERRORS_CACHE,
+    ),
     # -- HTMX (sandbox/htmxdemo, with its own layouts) ----------------------------------------
     Demo(
         "htmxdemo:store",

@@ -481,3 +481,27 @@ class PanelUrlsLayout(SlotsLayout):
     clock = Panel(panels.refreshable_clock, endpoint=True)
     guestbook = Panel(panels.guestbook, endpoint=True)
     reviews = Panel(panels.visible_reviews, load="visible")
+
+
+class EdgeLayout(SlotsLayout):
+    """A page an ESI proxy (Varnish) may keep for 30 s; the greeting is a hole."""
+
+    edge_page_timeout = 30
+    layout_context_defaults = {
+        **SiteLayout.layout_context_defaults,
+        "slots": [
+            (
+                "navigation",
+                'Panel(edge_navigation, load="edge", cache=cache.sitewide(timeout=300))',
+                "Behind Varnish: an <esi:include> Varnish keeps for 5 minutes.",
+            ),
+            (
+                "greeting",
+                "Panel(edge_greeting)",
+                "The visitor's own. Behind Varnish: a hole, fetched from Django on every "
+                "visit with the visitor's cookies.",
+            ),
+        ],
+    }
+    navigation = Panel(panels.edge_navigation, load="edge", cache=cache.sitewide(timeout=300))
+    greeting = Panel(panels.edge_greeting)

@@ -293,6 +293,27 @@ def blank(request: HttpRequest) -> str:
     return ""
 
 
+# -- edge pages ----------------------------------------------------------------------------------
+
+
+def edge_navigation(request: HttpRequest) -> str:
+    """The same for everyone: cached sitewide and, behind Varnish, kept there."""
+    return format_html(
+        '<nav class="edge-nav"><a href="/">All demos</a> · <a href="/panel-urls/">Panel URLs</a>'
+        ' · <a href="/cache/">Caching</a></nav>{}',
+        rendered_at(request),
+    )
+
+
+def edge_greeting(request: HttpRequest) -> str:
+    """The visitor's own: a hole of the kept page, rendered on every visit."""
+    user = request.user
+    name = user.get_username() if user.is_authenticated else "visitor"
+    return format_html(
+        '<p class="edge-greeting">Hello, <strong>{}</strong>.</p>{}', name, rendered_at(request)
+    )
+
+
 # -- caching -------------------------------------------------------------------------------------
 
 

@@ -38,6 +38,8 @@ demo_patterns = [
     path("cache/invalidate/", views.cache_invalidate, name="cache_invalidate"),
     # panels with their own URL
     path("panel-urls/", views.panel_urls, name="panel_urls"),
+    path("edge/", views.edge, name="edge"),
+    path("edge/as-proxy/", views.edge_as_proxy, name="edge_as_proxy"),
     path("panel-urls/htmx/", views.panel_urls_htmx, name="panel_urls_htmx"),
     # panel views: each answers with a fragment (they work on their own too)
     path("panels/clock/", panels.clock, name="clock"),

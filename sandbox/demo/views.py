@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
+from django.test import RequestFactory
 from django.urls import reverse
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -295,6 +296,23 @@ async def streaming_unordered(request: HttpRequest) -> TemplateResponse:
 @async_layout(layouts.StreamingLayout, streaming=None)
 async def streaming_buffered(request: HttpRequest) -> TemplateResponse:
     return await _streaming_content(request, "buffered")
+
+
+@layout(layouts.EdgeLayout)
+def edge(request: HttpRequest) -> TemplateResponse:
+    # What is read here goes into the page Varnish keeps: nothing of the visitor.
+    request.layout_context["view_kind"] = "sync function view (@layout)"
+    return TemplateResponse(request, "demo/pages/edge.html")
+
+
+def edge_as_proxy(request: HttpRequest) -> HttpResponse:
+    """The edge page as an ESI proxy receives it: headers and HTML, shown as text."""
+    proxied = RequestFactory().get(
+        reverse("demo:edge"), HTTP_SURROGATE_CAPABILITY='varnish="ESI/1.0"'
+    )
+    response = edge(proxied)
+    headers = "".join(f"{name}: {value}\n" for name, value in response.items())
+    return HttpResponse(headers + "\n" + response.content.decode(), content_type="text/plain")
 
 
 @layout(layouts.PanelUrlsLayout)
