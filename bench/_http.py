@@ -112,3 +112,65 @@ async def load(
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return time.perf_counter() - started, failures
+
+
+#: wrk's script: one visitor cookie per request, answers checked for ``MARKS``, totals printed.
+_WRK_SCRIPT = """
+local counter = 0
+wrong = 0
+local threads = {}
+local marks = {%(marks)s}
+function setup(thread) table.insert(threads, thread) end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", "%(path)s", {["Cookie"] = "who=visitor" .. (counter %% %(visitors)d)})
+end
+function response(status, headers, body)
+  local right = status == 200
+  for _, mark in ipairs(marks) do
+    right = right and string.find(body, mark, 1, true) ~= nil
+  end
+  if not right then wrong = wrong + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("wrong") end
+  io.write(string.format("DJL %%d %%f %%d %%d\\n", summary.requests,
+    summary.duration / 1e6, total, summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def wrk_load(
+    wrk: str,
+    base: str,
+    path: str,
+    *,
+    seconds: float,
+    connections: int,
+    visitors: int,
+    marks: tuple[str, ...],
+) -> tuple[int, float, int]:
+    """(requests, seconds, wrong or failed) of ``wrk`` loading ``path`` for ``seconds``.
+
+    Each request carries the cookie ``who=visitor<n % visitors>``; an answer is right
+    when it is a 200 whose body holds every one of ``marks``.
+    """
+    import json
+    import subprocess
+    import tempfile
+
+    # JSON's string escapes are Lua's too, for these plain ASCII marks.
+    lua_marks = ", ".join(json.dumps(mark) for mark in marks)
+    script = _WRK_SCRIPT % {"marks": lua_marks, "path": path, "visitors": visitors}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as file:
+        file.write(script)
+        file.flush()
+        command = [wrk, "-t2", f"-c{connections}", f"-d{seconds:g}s", "-s", file.name, base]
+        output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    for line in output.stdout.splitlines():
+        if line.startswith("DJL "):
+            requests, duration, wrong, errors = line.split()[1:]
+            return int(requests), float(duration), int(wrong) + int(errors)
+    raise RuntimeError(f"wrk gave no totals: {output.stdout[-500:]} {output.stderr[-500:]}")

@@ -6,8 +6,11 @@ cache on a private Redis server. varnishd runs the VCL that ships with the docs
 (``docs/varnish/dj-layouts.vcl``) in front of it. The same page is loaded by a
 concurrent client (``bench/_http.py``), by visitors with their own cookie, two ways:
 
-- **through Varnish**, warm: Django renders the content view and the per-visitor
-  panel; the three edge panels are ``<esi:include>``s Varnish answers from its cache;
+- **kept by Varnish** (the layout has ``edge_page_timeout``), warm: Varnish serves the
+  page and the three edge panels from its cache; Django renders only the per-visitor
+  panel, a hole Varnish fetches from the panel endpoint on every visit;
+- **edge panels through Varnish**, warm: Django renders the content view and the
+  per-visitor panel; the three edge panels are ``<esi:include>``s Varnish answers;
 - **Django alone**: it composes the whole page, the three panels from the Redis panel
   cache (warm).
 
@@ -38,7 +41,7 @@ from pathlib import Path
 import httpx
 
 from bench import edge_pages
-from bench._http import load
+from bench._http import load, wrk_load
 from bench._table import Row
 from bench.bench_load import _free_port, _tree
 from bench.bench_server import _stop_server
@@ -47,6 +50,10 @@ GROUP = "l edge"
 ROOT = Path(__file__).resolve().parent.parent
 VCL = ROOT / "docs" / "varnish" / "dj-layouts.vcl"
 REQUESTS = int(os.environ.get("BENCH_EDGE_REQUESTS", "3000"))
+#: How gunicorn serves Django (``BENCH_EDGE_GUNICORN`` to try another shape).
+GUNICORN = os.environ.get("BENCH_EDGE_GUNICORN", "--worker-class gthread --workers 1 --threads 8")
+#: Seconds of each round when wrk loads the servers.
+WRK_SECONDS = float(os.environ.get("BENCH_EDGE_SECONDS", "5"))
 CONCURRENCY = 16
 ROUNDS = 2
 WARMUP = 100
@@ -133,8 +140,8 @@ def servers() -> Iterator[Servers]:
             env.pop("PYTHONDEVMODE", None)
             gunicorn = [
                 sys.executable, "-m", "gunicorn", "bench.wsgi:application",
-                "--bind", f"127.0.0.1:{django_port}", "--worker-class", "gthread",
-                "--workers", "1", "--threads", "8", "--log-level", "warning",
+                "--bind", f"127.0.0.1:{django_port}", "--log-level", "warning",
+                *GUNICORN.split(),
             ]  # fmt: skip
             django_log = workdir / "gunicorn.log"
             processes.append(_start(gunicorn, django_log, cwd=ROOT, env=env))
@@ -168,17 +175,31 @@ def _changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {name: count for name, count in counts.items() if count}
 
 
+#: What wrk checks in every page (it cannot tell which visitor asked).
+_MARKS = (*(f'<ul class="{name}">' for name in edge_pages.EDGE_PANELS), '<p class="me">me:visitor')
+
+
+def _find_wrk() -> str | None:
+    from tests._services import find_wrk
+
+    return find_wrk()
+
+
+WRK: str | None = None
+WRK_WHY = ""
+
+
 def _right(html: str, who: str) -> bool:
     return all(f'<ul class="{name}">' in html for name in edge_pages.EDGE_PANELS) and (
         f'<p class="me">me:{who}</p>' in html
     )
 
 
-def _load(base: str, requests: int) -> tuple[float, int]:
+def _load(base: str, requests: int, page: str = "/edge/") -> tuple[float, int]:
     """(seconds, wrong or failed pages) for ``requests`` page loads at ``CONCURRENCY``."""
 
     def visit(number: int) -> tuple[str, dict[str, str]]:
-        return "/edge/", {"Cookie": f"who=visitor{number % VISITORS}"}
+        return page, {"Cookie": f"who=visitor{number % VISITORS}"}
 
     def right(number: int, status: int, body: bytes) -> bool:
         return status == 200 and _right(body.decode(), f"visitor{number % VISITORS}")
@@ -192,6 +213,7 @@ class Run:
 
     name: str
     base: str
+    page: str = "/edge/"
     best_rps: float = 0.0
     pages: int = 0
     wrong: int = 0
@@ -203,7 +225,13 @@ class Run:
         before = renders(servers)
         django, varnish = cpu_seconds(servers.django_pid), cpu_seconds(servers.varnish_pid)
         redis = cpu_seconds(servers.redis_pid) if servers.redis_pid else 0.0
-        seconds, wrong = _load(self.base, requests)
+        if WRK is not None:
+            requests, seconds, wrong = wrk_load(
+                WRK, self.base, self.page, seconds=WRK_SECONDS, connections=CONCURRENCY,
+                visitors=VISITORS, marks=_MARKS,
+            )  # fmt: skip
+        else:
+            seconds, wrong = _load(self.base, requests, self.page)
         self.django_cpu += cpu_seconds(servers.django_pid) - django
         self.varnish_cpu += cpu_seconds(servers.varnish_pid) - varnish
         if servers.redis_pid:
@@ -217,63 +245,109 @@ class Run:
         return cpu / self.pages * 1e6
 
 
-def measure(servers: Servers) -> tuple[Run, Run, dict[str, int], dict[str, int]]:
-    edge = Run("through Varnish", servers.varnish)
-    alone = Run("Django alone", servers.django)
-    for run in (edge, alone):  # fills Varnish's cache and the Redis panel cache
-        _load(run.base, WARMUP)
-    # One warm page through Varnish, alone: what did Django render for it?
+def _one_warm_page(servers: Servers, page: str) -> dict[str, int]:
+    """What Django rendered for one warm page through Varnish."""
     before = renders(servers)
     with httpx.Client(base_url=servers.varnish, timeout=10) as client:
-        html = client.get("/edge/", headers={"Cookie": "who=alice"}).text
-    one = _changed(before, renders(servers))
+        html = client.get(page, headers={"Cookie": "who=alice"}).text
     if not _right(html, "alice"):
-        raise RuntimeError(f"the page through Varnish is not whole: {html[:500]}")
-    during: dict[str, int] = {}
+        raise RuntimeError(f"the page {page} through Varnish is not whole: {html[:500]}")
+    return _changed(before, renders(servers))
+
+
+@dataclass
+class Measured:
+    kept: Run
+    edge: Run
+    alone: Run
+    #: What Django rendered for one warm page, and for every page of the rounds, by run.
+    one: dict[str, dict[str, int]]
+    during: dict[str, dict[str, int]]
+
+
+def measure(servers: Servers) -> Measured:
+    kept = Run("page kept by Varnish", servers.varnish, "/edge/kept/")
+    edge = Run("edge panels through Varnish", servers.varnish)
+    alone = Run("Django alone", servers.django)
+    runs = (kept, edge, alone)
+    for run in runs:  # fills Varnish's cache and the Redis panel cache
+        _load(run.base, WARMUP, run.page)
+    one = {run.name: _one_warm_page(servers, run.page) for run in (kept, edge)}
+    during: dict[str, dict[str, int]] = {run.name: {} for run in runs}
     for _ in range(ROUNDS):
-        for run in (edge, alone):
-            changed = run.round(servers, REQUESTS)
-            if run is edge:
-                for name, count in changed.items():
-                    during[name] = during.get(name, 0) + count
-    return edge, alone, one, during
+        for run in runs:
+            for name, count in run.round(servers, REQUESTS).items():
+                during[run.name][name] = during[run.name].get(name, 0) + count
+    return Measured(kept, edge, alone, one, during)
+
+
+def _only_per_page(counts: dict[str, int], names: tuple[str, ...], pages: int) -> bool:
+    """Django rendered ``names`` once a page and nothing else (wrk may end with a few
+    requests in flight, which Django served and wrk did not count)."""
+    slack = ROUNDS * CONCURRENCY if WRK is not None else 0
+    return set(counts) == set(names) and all(
+        pages <= counts[name] <= pages + slack for name in names
+    )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {count}" for name, count in counts.items()) or "nothing"
 
 
 def run() -> list[Row]:
+    global WRK, WRK_WHY
+    WRK = _find_wrk()
+    if WRK is None:
+        from tests._services import wrk_unavailable_reason
+
+        WRK_WHY = wrk_unavailable_reason() or "not found"
     try:
         with servers() as running:
-            edge, alone, one, during = measure(running)
+            measured = measure(running)
     except Unavailable as exc:
         skipped = Row(
             GROUP, "edge panels through varnishd", f"skipped: {exc}", f">= {RPS_TARGET:g}x"
         )
         return [skipped]
-    ratio = edge.best_rps / alone.best_rps
-    edge_us, alone_us = edge.us_per_page(edge.django_cpu), alone.us_per_page(alone.django_cpu)
-    load = f"{ROUNDS} x {REQUESTS} pages at concurrency {CONCURRENCY}"
-    only_mine = one == {"me": 1, "page": 1}
-    edge_pages_total = ROUNDS * REQUESTS
-    during_ok = during == {"me": edge_pages_total, "page": edge_pages_total}
+    kept, edge, alone = measured.kept, measured.edge, measured.alone
+    alone_us = alone.us_per_page(alone.django_cpu)
+    if WRK is not None:
+        load = f"wrk, {ROUNDS} x {WRK_SECONDS:g} s at concurrency {CONCURRENCY}"
+    else:
+        load = f"{ROUNDS} x {REQUESTS} pages at concurrency {CONCURRENCY} (no wrk: {WRK_WHY})"
+    rows = []
+    for run, target, renders_per_page in (
+        (kept, RPS_TARGET, ("endpoint", "me")),
+        (edge, None, ("me", "page")),
+    ):
+        ratio = run.best_rps / alone.best_rps
+        run_us = run.us_per_page(run.django_cpu)
+        one, during = measured.one[run.name], measured.during[run.name]
+        expected = {name: 1 for name in renders_per_page}
+        rows += [
+            Row(GROUP, f"{run.name}, warm: {load}",
+                f"{run.best_rps:.0f} pages/s = {ratio:.2f}x Django alone",
+                f">= {target:g}x Django alone" if target else "context",
+                ratio >= target if target else None),
+            Row(GROUP, "  Django CPU per page: this way / alone",
+                f"{run_us:.0f} us / {alone_us:.0f} us = {alone_us / run_us:.2f}x less"),
+            Row(GROUP, "  Varnish / Redis CPU per page",
+                f"{run.us_per_page(run.varnish_cpu):.0f} us / "
+                f"{run.us_per_page(run.redis_cpu):.0f} us"),
+            Row(GROUP, "  what Django rendered for one warm page", _counts(one),
+                _counts(expected), one == expected),
+            Row(GROUP, f"  ... and for the {run.pages} pages", _counts(during),
+                _counts({name: run.pages for name in renders_per_page}),
+                _only_per_page(during, renders_per_page, run.pages)),
+        ]  # fmt: skip
+    wrong = kept.wrong + edge.wrong + alone.wrong
     return [
-        Row(GROUP, f"through Varnish, warm edge hits: {load}",
-            f"{edge.best_rps:.0f} pages/s = {ratio:.2f}x Django alone",
-            f">= {RPS_TARGET:g}x Django alone", ratio >= RPS_TARGET),
-        Row(GROUP, "  Django alone, 3 panels from the Redis panel cache: same load",
-            f"{alone.best_rps:.0f} pages/s", "baseline"),
-        Row(GROUP, "  Django CPU per page: through Varnish / alone",
-            f"{edge_us:.0f} us / {alone_us:.0f} us = {alone_us / edge_us:.2f}x less"),
-        Row(GROUP, "  Varnish / Redis CPU per page, through Varnish",
-            f"{edge.us_per_page(edge.varnish_cpu):.0f} us / "
-            f"{edge.us_per_page(edge.redis_cpu):.0f} us"),
+        *rows,
+        Row(GROUP, f"Django alone, 3 panels from the Redis panel cache: {load}",
+            f"{alone.best_rps:.0f} pages/s, {alone_us:.0f} us of Django CPU per page",
+            "baseline"),
         Row(GROUP, "  Varnish / Redis CPU per page, Django alone",
             f"{alone.us_per_page(alone.varnish_cpu):.0f} us / "
             f"{alone.us_per_page(alone.redis_cpu):.0f} us"),
-        Row(GROUP, "  what Django rendered for one warm page through Varnish",
-            ", ".join(f"{name} {count}" for name, count in one.items()) or "nothing",
-            "page 1, me 1 (the per-visitor panel only)", only_mine),
-        Row(GROUP, f"  ... and for the {edge_pages_total} pages through Varnish",
-            ", ".join(f"{name} {count}" for name, count in during.items()) or "nothing",
-            f"page {edge_pages_total}, me {edge_pages_total}", during_ok),
-        Row(GROUP, "  wrong or failed pages (both ways)", str(edge.wrong + alone.wrong), "0",
-            edge.wrong + alone.wrong == 0),
+        Row(GROUP, "  wrong or failed pages (every way)", str(wrong), "0", wrong == 0),
     ]  # fmt: skip

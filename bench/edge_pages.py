@@ -1,4 +1,5 @@
-"""The edge group's page (SPEC §16): three sitewide panels marked edge, one per-visitor panel.
+"""The edge group's pages (SPEC §16): three sitewide panels marked edge, one per-visitor
+panel; once on a plain layout, once on one whose pages Varnish keeps (``edge_page_timeout``).
 
 gunicorn serves it (``bench/bench_edge.py``), straight and behind varnishd with the VCL
 in ``docs/varnish/``. ``/edge/renders/`` reports how often the content view and each
@@ -54,8 +55,18 @@ EdgeLayout = make_layout(
 )
 
 
+#: The same panels on a layout whose pages Varnish keeps: ``me`` becomes a hole.
+KeptLayout = make_layout("BenchKeptLayout", EdgeLayout.get_panels(), edge_page_timeout=600)
+
+
 @layout(EdgeLayout)
 def page(request: HttpRequest) -> HttpResponse:
+    renders["page"] += 1
+    return HttpResponse("<h1>Edge</h1>")
+
+
+@layout(KeptLayout)
+def kept_page(request: HttpRequest) -> HttpResponse:
     renders["page"] += 1
     return HttpResponse("<h1>Edge</h1>")
 

@@ -19,5 +19,6 @@ urlpatterns = [
     path("endpoint/bare/", endpoint_pages.small_panel),
     *(path(f"endpoint/served/{way}/", view) for way, view in endpoint_pages.served.items()),
     path("edge/", edge_pages.page),
+    path("edge/kept/", edge_pages.kept_page),
     path("edge/renders/", edge_pages.counts),
 ]

@@ -141,6 +141,19 @@ def varnish_unavailable_reason() -> str | None:
     return _reasons.get("varnish")
 
 
+# --- wrk (the benchmarks' load generator) -----------------------------------------------
+
+
+def find_wrk() -> str | None:
+    """Return the path of ``wrk``, installing Debian's ``wrk`` if missing."""
+    return _find_program("wrk", ("wrk",), "wrk")
+
+
+def wrk_unavailable_reason() -> str | None:
+    """Why the last ``find_wrk()`` came back empty."""
+    return _reasons.get("wrk")
+
+
 # --- Chromium -------------------------------------------------------------------------
 
 
