@@ -12,7 +12,9 @@ concurrent client (``bench/_http.py``), by visitors with their own cookie, two w
 - **edge panels through Varnish**, warm: Django renders the content view and the
   per-visitor panel; the three edge panels are ``<esi:include>``s Varnish answers;
 - **Django alone**: it composes the whole page, the three panels from the Redis panel
-  cache (warm).
+  cache (warm);
+- **a bare view** through the same gunicorn, as the floor: a kept page still needs one
+  Django request (its hole), so its pages per second cannot pass this.
 
 Django CPU per page is the CPU time of the gunicorn processes (``/proc/<pid>/stat``)
 over a run, divided by its pages; Varnish's own CPU is shown beside it. The client
@@ -176,6 +178,8 @@ def _changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 
 
 #: What wrk checks in every page (it cannot tell which visitor asked).
+#: A bare view through the same gunicorn: what any request costs there.
+BARE = "/edge/bare/"
 _MARKS = (*(f'<ul class="{name}">' for name in edge_pages.EDGE_PANELS), '<p class="me">me:visitor')
 
 
@@ -202,6 +206,8 @@ def _load(base: str, requests: int, page: str = "/edge/") -> tuple[float, int]:
         return page, {"Cookie": f"who=visitor{number % VISITORS}"}
 
     def right(number: int, status: int, body: bytes) -> bool:
+        if page == BARE:
+            return status == 200 and body == edge_pages.BARE_HTML.encode()
         return status == 200 and _right(body.decode(), f"visitor{number % VISITORS}")
 
     return asyncio.run(load(base, requests, CONCURRENCY, visit, right))
@@ -228,7 +234,8 @@ class Run:
         if WRK is not None:
             requests, seconds, wrong = wrk_load(
                 WRK, self.base, self.page, seconds=WRK_SECONDS, connections=CONCURRENCY,
-                visitors=VISITORS, marks=_MARKS,
+                visitors=VISITORS,
+                marks=(edge_pages.BARE_HTML,) if self.page == BARE else _MARKS,
             )  # fmt: skip
         else:
             seconds, wrong = _load(self.base, requests, self.page)
@@ -260,6 +267,7 @@ class Measured:
     kept: Run
     edge: Run
     alone: Run
+    bare: Run
     #: What Django rendered for one warm page, and for every page of the rounds, by run.
     one: dict[str, dict[str, int]]
     during: dict[str, dict[str, int]]
@@ -269,7 +277,8 @@ def measure(servers: Servers) -> Measured:
     kept = Run("page kept by Varnish", servers.varnish, "/edge/kept/")
     edge = Run("edge panels through Varnish", servers.varnish)
     alone = Run("Django alone", servers.django)
-    runs = (kept, edge, alone)
+    bare = Run("a bare view", servers.django, BARE)
+    runs = (kept, edge, alone, bare)
     for run in runs:  # fills Varnish's cache and the Redis panel cache
         _load(run.base, WARMUP, run.page)
     one = {run.name: _one_warm_page(servers, run.page) for run in (kept, edge)}
@@ -278,7 +287,7 @@ def measure(servers: Servers) -> Measured:
         for run in runs:
             for name, count in run.round(servers, REQUESTS).items():
                 during[run.name][name] = during[run.name].get(name, 0) + count
-    return Measured(kept, edge, alone, one, during)
+    return Measured(kept, edge, alone, bare, one, during)
 
 
 def _only_per_page(counts: dict[str, int], names: tuple[str, ...], pages: int) -> bool:
@@ -340,7 +349,9 @@ def run() -> list[Row]:
                 _counts({name: run.pages for name in renders_per_page}),
                 _only_per_page(during, renders_per_page, run.pages)),
         ]  # fmt: skip
-    wrong = kept.wrong + edge.wrong + alone.wrong
+    bare = measured.bare
+    bare_us = bare.us_per_page(bare.django_cpu)
+    wrong = kept.wrong + edge.wrong + alone.wrong + bare.wrong
     return [
         *rows,
         Row(GROUP, f"Django alone, 3 panels from the Redis panel cache: {load}",
@@ -349,5 +360,9 @@ def run() -> list[Row]:
         Row(GROUP, "  Varnish / Redis CPU per page, Django alone",
             f"{alone.us_per_page(alone.varnish_cpu):.0f} us / "
             f"{alone.us_per_page(alone.redis_cpu):.0f} us"),
+        Row(GROUP, "  floor: a bare view (HttpResponse) through the same gunicorn",
+            f"{bare.best_rps:.0f} requests/s = {bare.best_rps / alone.best_rps:.2f}x Django "
+            f"alone, {bare_us:.0f} us of Django CPU per request",
+            "the ceiling of a page that needs one Django request"),
         Row(GROUP, "  wrong or failed pages (every way)", str(wrong), "0", wrong == 0),
     ]  # fmt: skip

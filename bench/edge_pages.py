@@ -71,6 +71,14 @@ def kept_page(request: HttpRequest) -> HttpResponse:
     return HttpResponse("<h1>Edge</h1>")
 
 
+BARE_HTML = "<p>bare</p>"
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    """No layout: what any request costs the server."""
+    return HttpResponse(BARE_HTML)
+
+
 def counts(request: HttpRequest) -> JsonResponse:
     return JsonResponse(dict(renders))
 

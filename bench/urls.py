@@ -20,5 +20,6 @@ urlpatterns = [
     *(path(f"endpoint/served/{way}/", view) for way, view in endpoint_pages.served.items()),
     path("edge/", edge_pages.page),
     path("edge/kept/", edge_pages.kept_page),
+    path("edge/bare/", edge_pages.bare),
     path("edge/renders/", edge_pages.counts),
 ]
