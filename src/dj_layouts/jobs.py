@@ -321,10 +321,9 @@ class JobFactory:
             def make_request() -> HttpRequest:
                 return self.panel_request(name, snapshot, queues)
 
-            cache = PanelCache.for_panel(
-                panel, self.layout_class, None,
-                page=self.request, queues=queues, make_request=make_request,
-            )  # fmt: skip
+            cache = PanelCache.for_page(
+                panel, self.layout_class, self.request, queues, make_request
+            )
             if cache is not None:
                 # The task renders through its cache, which has the panel request.
                 return self._task(index, panel, self.request, queues, cache)

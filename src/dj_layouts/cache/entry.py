@@ -89,16 +89,34 @@ class PanelCache:
 
     @classmethod
     def for_panel(
+        cls, panel: Panel, layout_class: type[Layout], request: HttpRequest
+    ) -> PanelCache | None:
+        """The cache for ``panel`` on ``request``, or None when it is not cached."""
+        return cls._made(panel, layout_class, request)
+
+    @classmethod
+    def for_page(
         cls,
         panel: Panel,
         layout_class: type[Layout],
-        request: HttpRequest | None,
-        **lazy: Any,
+        page: HttpRequest,
+        queues: QueueCollector,
+        make_request: Callable[[], HttpRequest],
     ) -> PanelCache | None:
-        """The cache for ``panel`` on ``request``, or None when it is not cached.
+        """``for_panel()`` before the panel request exists: ``make_request()`` builds it
+        the first time it is needed (a miss, a refresh), never for a hit.
 
-        ``lazy``: ``page``, ``queues`` and ``make_request`` when ``request`` is None.
+        For a built-in strategy (``CacheConfig.keyed_by_page()``) the key comes from
+        ``page``, the page's request; ``queues`` is the panel request's collector.
         """
+        return cls._made(
+            panel, layout_class, None, page=page, queues=queues, make_request=make_request
+        )
+
+    @classmethod
+    def _made(
+        cls, panel: Panel, layout_class: type[Layout], request: HttpRequest | None, **lazy: Any
+    ) -> PanelCache | None:
         if panel.cache is None:
             return None
         conf = get_settings()
