@@ -38,6 +38,7 @@ from dj_layouts.executors import (
     SequentialExecutor,
 )
 from dj_layouts.jobs import JobFactory
+from dj_layouts.queues import QueueCollector
 from dj_layouts.state import LayoutState, get_layout_context
 
 if TYPE_CHECKING:
@@ -178,11 +179,21 @@ class Page:
         self.executor: PanelExecutor = layout_class.get_executor() or (
             _DEFAULT_ASYNC if is_async else _DEFAULT_SYNC
         )
-        self.assembler = Assembler(request, layout_class, panels)
-        self.queues = self.assembler.queues
-        self.layout = self.assembler.layout
+        self.queues = QueueCollector.for_layout(layout_class)
+        self._assembler: Assembler | None = None
         self.state: LayoutState | None = None
         self.factory: JobFactory | None = None
+
+    @property
+    def assembler(self) -> Assembler:
+        """Made when first needed: a partial response never needs it."""
+        if self._assembler is None:
+            self._assembler = Assembler(self.request, self.layout_class, self.panels, self.queues)
+        return self._assembler
+
+    @property
+    def layout(self) -> Layout:
+        return self.assembler.layout
 
     # Streaming reads these through the page.
     def log_error(self, error: Any) -> None:
@@ -252,7 +263,9 @@ class Page:
     def steps(self) -> Steps:
         started = perf_counter()
         self.begin()
-        get_context, awaits = self.assembler.context_hook()
+        get_context, awaits = None, False
+        if not Assembler.has_no_context_hook(self.layout_class):
+            get_context, awaits = self.assembler.context_hook()
         if get_context is not None:
             self.add_context((yield Call(get_context, (self.request,), awaits=awaits)))
 
