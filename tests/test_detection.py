@@ -340,6 +340,59 @@ def test_a_partial_is_the_content_views_own_rendered_response():
     assert seen == {"partial": True, "context_title": "Shop"}  # layout context was there
 
 
+class _MadeLayout(Layout):
+    abstract = True
+    template = "testapp/htmx/layout.html"
+    layout_context_defaults = {"title": "Made"}
+    nav = Panel("<a>nav</a>")
+
+
+@settings(PARTIAL_DETECTORS=[QUERY])
+@pytest.mark.parametrize("hooked", ["none", "get_layout_context", "__init__"])
+def test_a_partial_makes_no_layout_unless_its_hook_may_need_one(
+    hooked, restore_layout_registry, monkeypatch
+):
+    from dj_layouts.assembly import Assembler
+
+    made: list[str] = []
+    assemblers: list[object] = []
+    real_init = Assembler.__init__
+
+    def counting_init(self, *args, **kwargs):
+        assemblers.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Assembler, "__init__", counting_init)
+    namespace: dict[str, object] = {"__qualname__": "f.<locals>.PartialMadeLayout"}
+
+    def __init__(self):
+        made.append("init")
+        self.get_layout_context = lambda request: {"title": "From init"}
+
+    def get_layout_context(self, request):
+        made.append("hook")
+        return {"title": "From hook"}
+
+    if hooked != "none":
+        namespace[hooked] = locals()[hooked]
+    page_layout = type("PartialMadeLayout", (_MadeLayout,), namespace)
+
+    @layout(page_layout)
+    def view(request):
+        return HttpResponse(request.layout_context["title"])
+
+    partial = view(rf.get("/?_partial=1"))
+    assert len(assemblers) == (0 if hooked == "none" else 1)
+    full = view(rf.get("/"))
+
+    title = {"none": "Made", "get_layout_context": "From hook", "__init__": "From init"}[hooked]
+    assert text(partial) == title
+    assert f"<title>{title}</title>" in text(full)
+    assert made == {"none": [], "get_layout_context": ["hook", "hook"]}.get(
+        hooked, ["init", "init"]
+    )
+
+
 @settings(PARTIAL_DETECTORS=[QUERY])
 def test_the_full_page_for_the_same_view_without_the_detector_saying_so():
     response = shop_page(rf.get("/"))

@@ -292,3 +292,131 @@ async def test_a_request_that_waited_for_another_ones_render_is_a_hit(cached_tas
     assert len(renders) == 1
     assert sorted([first.cached, second.cached]) == [False, True]
     assert first.html == second.html == "<p>side</p>"
+
+
+# -- a hit needs no panel request ------------------------------------------------------------------
+
+
+def _counting_panel_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The panel names ``make_panel_request`` is called for, from now on."""
+    from dj_layouts import jobs
+
+    made: list[str] = []
+    real = jobs.make_panel_request
+
+    def counting(request: Any, **kwargs: Any) -> Any:
+        made.append(kwargs["panel_name"])
+        return real(request, **kwargs)
+
+    monkeypatch.setattr(jobs, "make_panel_request", counting)
+    return made
+
+
+def _visitor(rf: Any, target: str, pk: int | None, session_key: str | None) -> Any:
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+    request = rf.get(target)
+    request.user = SimpleNamespace(pk=pk, is_authenticated=True) if pk else AnonymousUser()
+    if session_key is not None:
+        request.session = SessionStore(session_key)
+    return request
+
+
+@pytest.mark.parametrize(
+    "strategy", ["sitewide", "per_user", "per_path", "per_user_per_path", "per_session"]
+)
+@pytest.mark.parametrize(
+    ("target", "pk", "session_key"),
+    [("/a/?x=1", None, None), ("/b/", 42, "session-key-1"), ("/", 7, "")],
+)
+def test_a_built_in_strategy_keys_without_a_panel_request(
+    rf, restore_layout_registry, monkeypatch, strategy, target, pk, session_key
+):
+    from dj_layouts.requests import make_panel_request
+
+    declared = Panel(lambda request: "<p>side</p>", cache=getattr(cache, strategy)(60))
+    cached_layout = make_layout({"side": declared}, name="KeyedLayout")
+    made = _counting_panel_requests(monkeypatch)
+    request = _visitor(rf, target, pk, session_key)
+    factory = JobFactory(request, cached_layout, None)
+    (task,), _ = factory.jobs([(0, declared)], {"slots": ["side"]})
+    assert task.cache is not None
+
+    key = task.cache.key
+
+    assert made == []
+    # The key the panel's own request gives, as before.
+    panel_request = make_panel_request(
+        request,
+        layout_class=cached_layout,
+        panel_name="side",
+        layout_context={},
+        queues=task.queues,
+    )
+    assert key == declared.cache.make_key("side", panel_request)
+    # The request a miss renders with is still the panel's own.
+    assert task.cache.request.layout_role == "panel"
+    assert made == ["side"]
+
+
+def test_a_custom_key_func_still_gets_the_panel_request(rf, restore_layout_registry, monkeypatch):
+    seen: list[Any] = []
+
+    def key_func(request: Any) -> str:
+        seen.append((request.layout_role, request.layout_panel_name, request.method))
+        return "v"
+
+    declared = Panel(lambda request: "<p>side</p>", cache=cache.custom(key_func, 60))
+    cached_layout = make_layout({"side": declared}, name="CustomKeyLayout")
+    made = _counting_panel_requests(monkeypatch)
+    factory = JobFactory(rf.post("/", {"a": "1"}), cached_layout, None)
+    (task,), _ = factory.jobs([(0, declared)], {"slots": ["side"]})
+
+    assert task.cache is not None
+    assert task.cache.key == "layouts:panel:side:v"
+    assert seen == [("panel", "side", "GET")]
+    assert made == ["side"]
+
+
+def test_only_a_miss_or_a_refresh_builds_the_panel_request(
+    rf, restore_layout_registry, monkeypatch
+):
+    from tests._background import drain_background
+
+    caches["default"].clear()
+    renders: list[str] = []
+
+    def side(request: Any) -> str:
+        renders.append(request.layout_role)
+        add_script(request, "/static/side.js")
+        return "<p>side</p>"
+
+    cached_layout = make_layout(
+        {"side": Panel(side, cache=cache.sitewide(60, stale_ttl=60))}, name="HitLayout"
+    )
+
+    @layout(cached_layout)
+    def view(request: Any) -> HttpResponse:
+        return HttpResponse("<h1>content</h1>")
+
+    made = _counting_panel_requests(monkeypatch)
+
+    cold = view(rf.get("/"))
+    assert (made, renders) == (["side"], ["panel"])
+    warm = view(rf.get("/"))
+    assert made == ["side"]  # a hit: no panel request
+    # The queue items the render added are replayed on the hit.
+    assert script_srcs(warm.content) == script_srcs(cold.content) == ["/static/side.js"]
+    assert sections(warm.content)["side"] == "<p>side</p>"
+
+    key = "layouts:panel:side"
+    entry = caches["default"].get(key)
+    caches["default"].set(key, {**entry, "fresh_until": time.time() - 1}, 60)
+    stale = view(rf.get("/"))
+    drain_background()
+    assert sections(stale.content)["side"] == "<p>side</p>"
+    assert made == ["side", "side"]  # the background refresh renders with its own
+    assert renders == ["panel", "panel"]

@@ -74,6 +74,7 @@ class Assembler:
         request: HttpRequest,
         layout_class: type[Layout],
         panels: list[Panel],
+        queues: QueueCollector | None = None,
     ) -> None:
         self.request = request
         self.layout_class = layout_class
@@ -81,7 +82,7 @@ class Assembler:
         self.panels = panels
         self.state: PageState | None = None
         #: The page's own queue collector (the content view's items go here first).
-        self.queues = QueueCollector.for_layout(layout_class)
+        self.queues = QueueCollector.for_layout(layout_class) if queues is None else queues
         edge = any(p.load == "edge" for p in panels) and announces_esi(request)
         late = (*LATE_LOADS, "edge") if edge else LATE_LOADS
         #: ``load=`` of the panels that are not rendered with the page, by name.
@@ -91,6 +92,14 @@ class Assembler:
     def timed() -> bool:
         """Whether anyone reads the page's timing (``timing.wanted()``)."""
         return timing.wanted()
+
+    @staticmethod
+    def has_no_context_hook(layout_class: type[Layout]) -> bool:
+        """Whether ``context_hook()`` is sure to find no hook, without making the layout."""
+        return (
+            layout_class.get_layout_context is Layout.get_layout_context
+            and layout_class.__init__ is Layout.__init__
+        )
 
     def context_hook(self) -> tuple[Any, bool]:
         """``Layout.get_layout_context`` when the layout overrides it (else ``None``), and

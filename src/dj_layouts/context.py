@@ -148,7 +148,9 @@ def freeze(value: Any, memo: dict[int, Any] | None = None) -> Any:
 
 
 def _freeze_tuple(value: tuple[Any, ...], memo: dict[int, Any]) -> tuple[Any, ...]:
-    items = [freeze(item, memo) for item in value]
+    if not any(isinstance(item, _CONTAINERS) for item in value):
+        return value  # nothing inside to freeze (a tuple of names, numbers...)
+    items = [freeze(item, memo) if isinstance(item, _CONTAINERS) else item for item in value]
     if id(value) in memo:  # reached again through a container inside it
         return cast("tuple[Any, ...]", memo[id(value)])
     frozen = memo[id(value)] = _rebuild(value, items)
@@ -195,8 +197,11 @@ class FrozenLayoutContext(dict[str, Any]):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        memo: dict[int, Any] = {}
         values = dict(*args, **kwargs)
+        if not any(isinstance(value, _CONTAINERS) for value in values.values()):
+            super().__init__(values)  # nothing mutable to copy: the usual context
+            return
+        memo: dict[int, Any] = {}
         super().__init__(
             {
                 key: freeze(value, memo) if isinstance(value, _CONTAINERS) else value

@@ -274,12 +274,19 @@ class JobFactory:
 
     @staticmethod
     def prefetch(caches: list[PanelCache]) -> None:
-        """Read the page's cached panels with one ``get_many`` per backend."""
+        """Read the page's cached panels with one ``get_many`` per backend.
+
+        The panels that missed get their panel requests now, on the page's thread.
+        """
         PanelCache.prefetch(caches)
+        for cache in caches:
+            cache.ready_for_miss()
 
     @staticmethod
     async def aprefetch(caches: list[PanelCache]) -> None:
         await PanelCache.aprefetch(caches)
+        for cache in caches:
+            cache.ready_for_miss()
 
     def jobs(
         self, indexed: list[tuple[int, Panel]], context: Mapping[str, Any]
@@ -307,6 +314,40 @@ class JobFactory:
             # Literal HTML reads no request and adds no queue item: nothing to build.
             return PanelTask(index, panel, self.request, None, None)
         queues = QueueCollector.for_layout(self.layout_class)
+        cached = panel.cache is not None and not self.keep_post  # a form's POST always runs
+        if cached and panel.cache is not None and panel.cache.keyed_by_page():
+            # A hit needs no panel request: the key comes from the page's request, and
+            # the request is built only for a miss or a refresh (``PanelCache.request``).
+            def make_request() -> HttpRequest:
+                return self.panel_request(name, snapshot, queues)
+
+            cache = PanelCache.for_page(
+                panel, self.layout_class, self.request, queues, make_request
+            )
+            if cache is not None:
+                # The task renders through its cache, which has the panel request.
+                return self._task(index, panel, self.request, queues, cache)
+        panel_request = self.panel_request(name, snapshot, queues)
+        cache = None
+        if cached:
+            cache = PanelCache.for_panel(panel, self.layout_class, panel_request)
+        return self._task(index, panel, panel_request, queues, cache)
+
+    def _task(
+        self,
+        index: int,
+        panel: Panel,
+        request: HttpRequest,
+        queues: QueueCollector,
+        cache: PanelCache | None,
+    ) -> PanelTask:
+        task = PanelTask(index, panel, request, queues, cache, urlconf=self.urlconf)
+        task.count_queries = self.count_queries
+        return task
+
+    def panel_request(
+        self, name: str, snapshot: FrozenLayoutContext, queues: QueueCollector
+    ) -> HttpRequest:
         panel_request = make_panel_request(
             self.request,
             layout_class=self.layout_class,
@@ -319,9 +360,4 @@ class JobFactory:
             page_url=self.page_url,
         )
         panel_request.urlconf = self.urlconf
-        cache = None
-        if panel.cache is not None and not self.keep_post:  # a form's POST always runs
-            cache = PanelCache.for_panel(panel, self.layout_class, panel_request)
-        task = PanelTask(index, panel, panel_request, queues, cache, urlconf=self.urlconf)
-        task.count_queries = self.count_queries
-        return task
+        return panel_request

@@ -39,6 +39,7 @@ from dj_layouts.executors import (
     SequentialExecutor,
 )
 from dj_layouts.jobs import JobFactory
+from dj_layouts.queues import QueueCollector
 from dj_layouts.state import LayoutState, get_layout_context
 
 if TYPE_CHECKING:
@@ -179,15 +180,26 @@ class Page:
         self.executor: PanelExecutor = layout_class.get_executor() or (
             _DEFAULT_ASYNC if is_async else _DEFAULT_SYNC
         )
-        self.assembler = Assembler(request, layout_class, panels)
+        self.queues = QueueCollector.for_layout(layout_class)
+        self._assembler: Assembler | None = None
         # A page an ESI proxy may keep: its per-visitor panels are left to the proxy.
         self.edge = None if streaming else EdgePage.for_request(request, layout_class, panels)
-        if self.edge is not None:
-            self.assembler.deferred.update(self.edge.holes)
-        self.queues = self.assembler.queues
-        self.layout = self.assembler.layout
         self.state: LayoutState | None = None
         self.factory: JobFactory | None = None
+
+    @property
+    def assembler(self) -> Assembler:
+        """Made when first needed: a partial response never needs it."""
+        if self._assembler is None:
+            assembler = Assembler(self.request, self.layout_class, self.panels, self.queues)
+            if self.edge is not None:
+                assembler.deferred.update(self.edge.holes)
+            self._assembler = assembler
+        return self._assembler
+
+    @property
+    def layout(self) -> Layout:
+        return self.assembler.layout
 
     # Streaming reads these through the page.
     def log_error(self, error: Any) -> None:
@@ -266,7 +278,9 @@ class Page:
     def steps(self) -> Steps:
         started = perf_counter()
         self.begin()
-        get_context, awaits = self.assembler.context_hook()
+        get_context, awaits = None, False
+        if not Assembler.has_no_context_hook(self.layout_class):
+            get_context, awaits = self.assembler.context_hook()
         if get_context is not None:
             self.add_context((yield Call(get_context, (self.request,), awaits=awaits)))
 

@@ -67,9 +67,12 @@ def fill_slot(
         # A streamed page: leave a marker; the panel's HTML is sent when it is ready.
         shown = None if loading is None else str(loading())
         return mark_safe(state.plan.slot(name, str(fallback()), shown))
-    if state is not None and name not in state.html:
-        _log_unknown(state, name)
-    html = panel_html(context, name)
+    if state is None:
+        html = ""
+    else:
+        html = state.html.get(name, "")
+        if not html and name not in state.html:
+            _log_unknown(state, name)
     if html.strip():
         # Panel HTML is nearly always safe already: mark_safe() itself costs more.
         return html if type(html) is SafeString else mark_safe(html)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
@@ -48,14 +48,24 @@ class PanelCache:
         self,
         panel: Panel,
         config: CacheConfig,
-        request: HttpRequest,
+        request: HttpRequest | None,
         timeout: float | None = None,
         *,
         lock_timeout: float | None = None,
+        page: HttpRequest | None = None,
+        queues: QueueCollector | None = None,
+        make_request: Callable[[], HttpRequest] | None = None,
     ) -> None:
+        """``request`` is the panel's request; or None, and ``make_request()`` builds it
+        when it is first needed (a miss, a refresh), ``queues`` being its collector and
+        ``page`` the page's request, which keys a built-in strategy (``keyed_by_page``).
+        """
         self.panel = panel
         self.config = config
-        self.request = request
+        self._request = request
+        self._make_request = make_request
+        #: What the key is made from when no panel request is needed for it.
+        self._key_request = page if page is not None and config.keyed_by_page() else None
         self.name = panel.name or "?"
         self.fingerprint = fingerprint(panel)
         self.alias = config.alias()
@@ -64,7 +74,9 @@ class PanelCache:
         if lock_timeout is None:
             lock_timeout = get_settings().CACHE_LOCK_TIMEOUT
         self.lock_timeout = lock_timeout
-        self.queues: QueueCollector = request.__dict__["layout_queues"]
+        if queues is None:
+            queues = self.request.__dict__["layout_queues"]
+        self.queues: QueueCollector = queues
         self.generation_key = generation_key(self.name)
         self.driver = Driver(self.name, self.alias)
         self._cache: BaseCache | None = None
@@ -80,13 +92,59 @@ class PanelCache:
         cls, panel: Panel, layout_class: type[Layout], request: HttpRequest
     ) -> PanelCache | None:
         """The cache for ``panel`` on ``request``, or None when it is not cached."""
+        return cls._made(panel, layout_class, request)
+
+    @classmethod
+    def for_page(
+        cls,
+        panel: Panel,
+        layout_class: type[Layout],
+        page: HttpRequest,
+        queues: QueueCollector,
+        make_request: Callable[[], HttpRequest],
+    ) -> PanelCache | None:
+        """``for_panel()`` before the panel request exists: ``make_request()`` builds it
+        the first time it is needed (a miss, a refresh), never for a hit.
+
+        For a built-in strategy (``CacheConfig.keyed_by_page()``) the key comes from
+        ``page``, the page's request; ``queues`` is the panel request's collector.
+        """
+        return cls._made(
+            panel, layout_class, None, page=page, queues=queues, make_request=make_request
+        )
+
+    @classmethod
+    def _made(
+        cls, panel: Panel, layout_class: type[Layout], request: HttpRequest | None, **lazy: Any
+    ) -> PanelCache | None:
         if panel.cache is None:
             return None
         conf = get_settings()
         if not conf.CACHE_ENABLED:
             return None
         timeout = panel.timeout or layout_class.panel_timeout
-        return cls(panel, panel.cache, request, timeout, lock_timeout=conf.CACHE_LOCK_TIMEOUT)
+        return cls(
+            panel, panel.cache, request, timeout, lock_timeout=conf.CACHE_LOCK_TIMEOUT, **lazy
+        )
+
+    @property
+    def request(self) -> HttpRequest:
+        """The panel's own request, built the first time it is needed (a hit never needs it)."""
+        if self._request is None:
+            assert self._make_request is not None
+            self._request = self._make_request()
+        return self._request
+
+    @property
+    def key_request(self) -> HttpRequest:
+        """The request the key is made from: the page's for a built-in strategy."""
+        return self._key_request if self._key_request is not None else self.request
+
+    def ready_for_miss(self) -> None:
+        """Build the panel request now, on the page's thread, unless a hit was read for it."""
+        found = self._prefetched
+        if self._request is None and (found is None or self.usable(found) is None):
+            self.request  # noqa: B018
 
     @property
     def cache(self) -> BaseCache:
@@ -103,7 +161,7 @@ class PanelCache:
     @property
     def key(self) -> str:
         if self._key is None:
-            self._key = make_key(self.name, self.config.vary(self.request))
+            self._key = make_key(self.name, self.config.vary(self.key_request))
         return self._key
 
     @property
@@ -182,7 +240,7 @@ class PanelCache:
     async def aprefetch(cls, panel_caches: Iterable[PanelCache | None]) -> None:
         """``prefetch()`` from async code: one read per backend, side by side."""
         wanted = [c for c in panel_caches if c is not None]
-        if any(c._key is None and not c.config.loop_safe(c.request) for c in wanted):
+        if any(c._key is None and not c.config.loop_safe(c.key_request) for c in wanted):
             # Some keys need request.user, i.e. the database.
             await sync_to_async(lambda: [_key_or_none(c) for c in wanted])()
             wanted = [c for c in wanted if c._key is not None]  # the others fail in their render
@@ -225,7 +283,7 @@ class PanelCache:
         """
         found = self.take_prefetched()
         if found is None:
-            if not self.config.loop_safe(self.request) or not inline_io(self.cache):
+            if not self.config.loop_safe(self.key_request) or not inline_io(self.cache):
                 return None
             found = self.cache.get_many([self.key, self.generation_key])
         entry = self.usable(found)
@@ -263,7 +321,7 @@ class PanelCache:
     # -- the async shell ------------------------------------------------------------------------
     async def arender(self, panel: Panel | None = None, request: HttpRequest | None = None) -> str:
         """The panel's HTML from async code; cache I/O never blocks the event loop."""
-        if self._key is None and not self.config.loop_safe(self.request):
+        if self._key is None and not self.config.loop_safe(self.key_request):
             # The key may need request.user, i.e. the database.
             await sync_to_async(lambda: self.key)()
         self.cache  # noqa: B018 - a missing alias is an error, not a cache outage

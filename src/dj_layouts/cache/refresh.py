@@ -45,6 +45,7 @@ def revalidate(cache: PanelCache, *, inline: bool) -> None:
         ):
             refreshing.pop(ident, None)
             return  # another process refreshes it
+        cache.request  # noqa: B018 -- a hit's panel request is built here, not on the refresh pool
         future = submit_background(lambda: refresh(cache, token, acquire=not inline))
     except Exception:
         # The stale HTML is still good to serve; a later hit tries again.

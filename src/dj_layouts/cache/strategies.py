@@ -60,6 +60,9 @@ def _vary_session(request: HttpRequest) -> str:
 _LOOP_SAFE = frozenset({_vary_sitewide, _vary_path, _vary_session})
 # Safe too once ``request.user`` is loaded.
 _NEEDS_USER = frozenset({_vary_user, _vary_user_path})
+# Key functions that read only what a panel request shares with its page (the user, the
+# session, the path): their key is the same made from the page's request.
+_PAGE_KEYED = _LOOP_SAFE | _NEEDS_USER
 
 
 def _user_loaded(request: HttpRequest) -> bool:
@@ -140,6 +143,14 @@ class CacheConfig:
         if self.key_func in _LOOP_SAFE:
             return True
         return self.key_func in _NEEDS_USER and _user_loaded(request)
+
+    def keyed_by_page(self) -> bool:
+        """Whether the key can be made from the page's request (the built-in strategies).
+
+        A hit then needs no panel request at all; ``custom()`` key functions get the
+        panel's own request, which they may read anything from.
+        """
+        return self.key_func in _PAGE_KEYED
 
     def alias(self) -> str:
         return self.backend or get_settings().CACHE_BACKEND
