@@ -136,6 +136,20 @@ def sets_cookie(request):
     return response
 
 
+@layout(KeptLayout)
+def says_private(request):
+    response = HttpResponse("<h1>kept</h1>")
+    response["Cache-Control"] = "max-age=0, Private"
+    return response
+
+
+@layout(KeptLayout)
+def varies_on_cookie(request):
+    response = HttpResponse("<h1>kept</h1>")
+    response["Vary"] = "Accept-Language,Cookie"
+    return response
+
+
 @layout(KeptLayout, panels={"mine": Panel(mine)})
 def view_panel(request):
     return HttpResponse("<h1>kept</h1>")
@@ -151,6 +165,8 @@ urlpatterns = [
     path("kept/user/", reads_user),
     path("kept/form/", has_form),
     path("kept/cookie/", sets_cookie),
+    path("kept/private/", says_private),
+    path("kept/varies/", varies_on_cookie),
     path("kept/view-panel/", view_panel),
     path("_panels/", include("dj_layouts.urls")),
 ]
@@ -256,6 +272,8 @@ def test_a_partial_is_not_offered():
         ("/kept/user/", "the session"),
         ("/kept/form/", "the CSRF token"),
         ("/kept/cookie/", "a response cookie"),
+        ("/kept/private/", "Cache-Control: max-age=0, Private"),
+        ("/kept/varies/", "Vary: Cookie"),
     ],
 )
 def test_a_page_that_reads_the_visitor_is_not_offered_and_says_why(url, reason, caplog):

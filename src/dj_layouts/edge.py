@@ -21,12 +21,13 @@ logged once per layout.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils.cache import patch_cache_control
+from django.utils.cache import has_vary_header, patch_cache_control
 from django.utils.functional import LazyObject, empty
 
 from dj_layouts.conf import get_settings
@@ -41,6 +42,8 @@ logger = logging.getLogger("dj_layouts")
 PUBLIC_STRATEGIES = ("sitewide", "per_path")
 #: Strategies whose entries belong to one visitor: a proxy must never share them.
 PRIVATE_STRATEGIES = ("per_user", "per_user_per_path", "per_session")
+#: Between the items of a header list (``Vary``, ``Cache-Control``), as Django splits them.
+_HEADER_LIST = re.compile(r"\s*,\s*")
 #: ``load=`` of a hole in a page's deferred panels.
 HOLE = "hole"
 #: ``load=`` of the deferred panels a proxy includes (``<esi:include>``).
@@ -65,18 +68,20 @@ def is_public(panel: Panel) -> bool:
     return not panel.source.blocking
 
 
+def is_per_visitor(panel: Panel) -> bool:
+    """Whether an inline panel's HTML may differ per visitor: on a page kept at the edge,
+    it cannot be in the page (``Layout.edge_holes()``)."""
+    return panel.load == "inline" and not is_public(panel)
+
+
 def is_hole(layout_class: type[Layout], panel: Panel) -> bool:
     """Whether an edge page of ``layout_class`` leaves ``panel`` to the proxy on every visit.
 
-    Only the layout's own inline panels: the endpoint finds a panel on its layout
-    class, and lazy, visible and edge panels have their own delivery.
+    Only the layout's own inline panels (``Layout.edge_holes()``, found at class
+    creation): the endpoint finds a panel on its layout class, and lazy, visible and
+    edge panels have their own delivery.
     """
-    return (
-        layout_class.edge_page_timeout is not None
-        and panel.load == "inline"
-        and not is_public(panel)
-        and layout_class.get_panels().get(panel.name or "") is panel
-    )
+    return layout_class.edge_holes().get(panel.name or "") is panel
 
 
 def _read_visitor(request: HttpRequest) -> str | None:
@@ -95,11 +100,13 @@ def _read_visitor(request: HttpRequest) -> str | None:
 def _response_varies(response: HttpResponse) -> str | None:
     if response.cookies:
         return "a response cookie"
-    vary = response.get("Vary", "").lower()
-    if "cookie" in vary or "*" in vary:
+    if has_vary_header(response, "Cookie") or has_vary_header(response, "*"):
         return "Vary: Cookie"
-    cache_control = response.get("Cache-Control", "").lower()
-    if "no-store" in cache_control or "private" in cache_control:
+    directives = {
+        directive.split("=", 1)[0].strip().lower()
+        for directive in _HEADER_LIST.split(response.get("Cache-Control", "").strip())
+    }
+    if directives & {"no-store", "private"}:
         return f"Cache-Control: {response['Cache-Control']}"
     return None
 
@@ -124,7 +131,7 @@ class EdgePage:
         for panel in panels:
             if is_hole(layout_class, panel):
                 holes[panel.name or "?"] = HOLE
-            elif panel.load == "inline" and not is_public(panel):
+            elif is_per_visitor(panel):
                 # A panel the view added (panels=): the endpoint cannot reach it.
                 self.refused = f"panel {panel.name!r} is given by the view and not public"
         #: Panels the proxy fetches on every visit, by name (none if the shell is refused).
@@ -189,7 +196,7 @@ def _routing(response: HttpResponse, names_layout: bool) -> str | None:
         del response.cookies[conf.HTMX_COOKIE_NAME]
     # The content's response did not vary on Cookie (content()): smart routing added it,
     # and a request without HX-Request gets the same page whatever its cookies.
-    vary = [token.strip() for token in response.get("Vary", "").split(",") if token.strip()]
+    vary = [token for token in _HEADER_LIST.split(response.get("Vary", "").strip()) if token]
     kept = [token for token in vary if token.lower() != "cookie"]
     if kept:
         response["Vary"] = ", ".join(kept)

@@ -26,15 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from dj_layouts._utils import is_async_callable
@@ -42,13 +39,12 @@ from dj_layouts.assembly import Assembler
 from dj_layouts.conf import get_settings
 from dj_layouts.context import ContextBase, FrozenLayoutContext, KnownChanges, LayoutContext
 from dj_layouts.drivers import drive
-from dj_layouts.edge import ESI_LOADS, PUBLIC_STRATEGIES, is_hole, warn_lost_cookies
+from dj_layouts.edge import PUBLIC_STRATEGIES, is_hole, warn_lost_cookies
 from dj_layouts.executors import PanelExecutor, SequentialExecutor
 from dj_layouts.jobs import JobFactory
 from dj_layouts.layout import Layout
 from dj_layouts.page import Call, Collect, Start, Steps
 from dj_layouts.panels import Panel
-from dj_layouts.queues import get_csp_nonce
 from dj_layouts.signing_cache import SigningCache, signing_keys
 from dj_layouts.state import MAIN, LayoutState, get_layout_context, get_layout_state
 
@@ -198,38 +194,6 @@ def _endpoint_url(reference: str) -> str:
 def _forget_urls(*, setting: str, **kwargs: Any) -> None:
     if setting == "ROOT_URLCONF":
         _url_parts.clear()
-
-
-# -- the placeholder of a lazy or visible panel --------------------------------------------------
-#: Fetches late panels without htmx; ignored by pages that have htmx (it reads hx-get).
-LOADER = "dj_layouts/panels.js"
-_TRIGGERS = {"lazy": "load", "visible": "revealed"}
-
-
-def placeholder(url: str, load: str, fallback: str, loader: str | None) -> str:
-    """The slot of a late panel: the fallback, in an element the loader or htmx replaces.
-
-    An edge panel's slot, and a hole of an edge page, is an ``<esi:include>`` the proxy
-    replaces with the panel.
-    """
-    src = escape(url)
-    if load in ESI_LOADS:
-        return f'<esi:include src="{src}"/>'
-
-    markup = (
-        f'<djl-panel data-src="{src}" data-load="{load}" hx-get="{src}" '
-        f'hx-trigger="{_TRIGGERS[load]}" hx-swap="outerHTML">{fallback}</djl-panel>'
-    )
-    return markup + (loader or "")
-
-
-def loader_tag(request: HttpRequest) -> str | None:
-    """``<script src=panels.js defer>``, or None without ``django.contrib.staticfiles``."""
-    if not apps.is_installed("django.contrib.staticfiles"):
-        return None
-    nonce = get_csp_nonce(request)
-    nonce_attr = f' nonce="{escape(nonce)}"' if nonce else ""
-    return f'<script src="{escape(static(LOADER))}" defer{nonce_attr}></script>'
 
 
 # -- reading them -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from dj_layouts.edge import is_per_visitor
 from dj_layouts.executors import PanelExecutor, coerce_executor
 from dj_layouts.panels import Panel
 from dj_layouts.queues import QueueSpec, RenderQueue
@@ -70,6 +71,8 @@ class Layout:
     _queues: ClassVar[dict[str, RenderQueue]] = {}
     _queue_spec: ClassVar[QueueSpec] = QueueSpec("Layout", {})
     _executor: ClassVar[PanelExecutor | None] = None
+    _endpoint_panels: ClassVar[bool] = False
+    _holes: ClassVar[Mapping[str, Panel]] = MappingProxyType({})
     _mutable_defaults: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -77,6 +80,10 @@ class Layout:
         cls.abstract = bool(cls.__dict__.get("abstract", False))
         name = cls.__qualname__
         cls._panels, cls._queues = _collect(cls)
+        cls._endpoint_panels = any(panel.endpoint for panel in cls._panels.values())
+        cls._holes = MappingProxyType(
+            {name: panel for name, panel in cls._panels.items() if is_per_visitor(panel)}
+        )
         registry_key = cls.__dict__.get("registry_key")
         if registry_key is not None and (not isinstance(registry_key, str) or not registry_key):
             raise TypeError(
@@ -147,9 +154,13 @@ class Layout:
     def has_panel_urls(cls) -> bool:
         """Whether a panel of the layout has its own URL (SPEC §16): one that opts in, or
         any panel of a layout whose pages are kept at the edge (its holes)."""
-        return cls.edge_page_timeout is not None or any(
-            panel.endpoint for panel in cls._panels.values()
-        )
+        return cls.edge_page_timeout is not None or cls._endpoint_panels
+
+    @classmethod
+    def edge_holes(cls) -> Mapping[str, Panel]:
+        """The panels a page kept at the edge leaves to the proxy, by name: the inline
+        panels whose HTML may differ per visitor. Empty without ``edge_page_timeout``."""
+        return cls._holes if cls.edge_page_timeout is not None else _NO_HOLES
 
     @classmethod
     def get_queues(cls) -> dict[str, RenderQueue]:
@@ -202,6 +213,7 @@ class Layout:
             ) from None
 
 
+_NO_HOLES: Mapping[str, Panel] = MappingProxyType({})
 _RESERVED = frozenset(name for name in vars(Layout) if not name.startswith("__")) | {CONTENT}
 
 

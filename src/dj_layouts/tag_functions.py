@@ -20,8 +20,9 @@ from django.utils.safestring import SafeString, mark_safe
 from dj_layouts.assembly import LATE_LOADS, STATE_KEY, PageState
 from dj_layouts.collector import collector_of
 from dj_layouts.detection import hx_headers_attr
-from dj_layouts.endpoints import loader_tag, panel_url, placeholder
+from dj_layouts.endpoints import panel_url
 from dj_layouts.layout import CONTENT
+from dj_layouts.placeholders import loader_tag, placeholder
 
 logger = logging.getLogger("dj_layouts")
 
