@@ -30,6 +30,7 @@ finds them).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import subprocess
 import sys
@@ -44,9 +45,9 @@ import httpx
 
 from bench import edge_pages
 from bench._http import load, wrk_load
+from bench._procs import cpu_seconds
 from bench._table import Row
-from bench.bench_load import _free_port, _tree
-from bench.bench_server import _stop_server
+from tests._services import free_port, stop_process
 
 GROUP = "l edge"
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,20 +62,6 @@ ROUNDS = 2
 WARMUP = 100
 VISITORS = 20
 RPS_TARGET = 3.0
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its descendants (Linux)."""
-    total = 0
-    for each in _tree(pid):
-        try:
-            stat = Path(f"/proc/{each}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / TICKS
 
 
 class Unavailable(Exception):
@@ -131,7 +118,7 @@ def servers() -> Iterator[Servers]:
     try:
         with tempfile.TemporaryDirectory(prefix="dj-layouts-edge-") as work:
             workdir = Path(work)
-            django_port, varnish_port = _free_port(), _free_port()
+            django_port, varnish_port = free_port(), free_port()
             path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
             env = {
                 **os.environ,
@@ -163,7 +150,7 @@ def servers() -> Iterator[Servers]:
             yield Servers(django_url, varnish_url, *pids)
     finally:
         for process in reversed(processes):
-            _stop_server(process)
+            stop_process(process)
         stop_redis(redis_url)
 
 
@@ -183,14 +170,13 @@ BARE = "/edge/bare/"
 _MARKS = (*(f'<ul class="{name}">' for name in edge_pages.EDGE_PANELS), '<p class="me">me:visitor')
 
 
-def _find_wrk() -> str | None:
-    from tests._services import find_wrk
+@functools.cache
+def _wrk() -> tuple[str | None, str]:
+    """wrk's path (installed like varnishd when missing), or None and why not."""
+    from tests._services import find_wrk, wrk_unavailable_reason
 
-    return find_wrk()
-
-
-WRK: str | None = None
-WRK_WHY = ""
+    path = find_wrk()
+    return path, "" if path is not None else (wrk_unavailable_reason() or "not found")
 
 
 def _right(html: str, who: str) -> bool:
@@ -231,9 +217,10 @@ class Run:
         before = renders(servers)
         django, varnish = cpu_seconds(servers.django_pid), cpu_seconds(servers.varnish_pid)
         redis = cpu_seconds(servers.redis_pid) if servers.redis_pid else 0.0
-        if WRK is not None:
+        wrk, _why = _wrk()
+        if wrk is not None:
             requests, seconds, wrong = wrk_load(
-                WRK, self.base, self.page, seconds=WRK_SECONDS, connections=CONCURRENCY,
+                wrk, self.base, self.page, seconds=WRK_SECONDS, connections=CONCURRENCY,
                 visitors=VISITORS,
                 marks=(edge_pages.BARE_HTML,) if self.page == BARE else _MARKS,
             )  # fmt: skip
@@ -293,7 +280,7 @@ def measure(servers: Servers) -> Measured:
 def _only_per_page(counts: dict[str, int], names: tuple[str, ...], pages: int) -> bool:
     """Django rendered ``names`` once a page and nothing else (wrk may end with a few
     requests in flight, which Django served and wrk did not count)."""
-    slack = ROUNDS * CONCURRENCY if WRK is not None else 0
+    slack = ROUNDS * CONCURRENCY if _wrk()[0] is not None else 0
     return set(counts) == set(names) and all(
         pages <= counts[name] <= pages + slack for name in names
     )
@@ -304,12 +291,6 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def run() -> list[Row]:
-    global WRK, WRK_WHY
-    WRK = _find_wrk()
-    if WRK is None:
-        from tests._services import wrk_unavailable_reason
-
-        WRK_WHY = wrk_unavailable_reason() or "not found"
     try:
         with servers() as running:
             measured = measure(running)
@@ -320,10 +301,11 @@ def run() -> list[Row]:
         return [skipped]
     kept, edge, alone = measured.kept, measured.edge, measured.alone
     alone_us = alone.us_per_page(alone.django_cpu)
-    if WRK is not None:
+    wrk, why = _wrk()
+    if wrk is not None:
         load = f"wrk, {ROUNDS} x {WRK_SECONDS:g} s at concurrency {CONCURRENCY}"
     else:
-        load = f"{ROUNDS} x {REQUESTS} pages at concurrency {CONCURRENCY} (no wrk: {WRK_WHY})"
+        load = f"{ROUNDS} x {REQUESTS} pages at concurrency {CONCURRENCY} (no wrk: {why})"
     rows = []
     for run, target, renders_per_page in (
         (kept, RPS_TARGET, ("endpoint", "me")),

@@ -26,7 +26,8 @@ from django.test import Client
 
 from bench._measure import cpu_us
 from bench._table import Row
-from bench.bench_server import _free_port, _start_server, _stop_server, _wait_ready
+from bench.bench_server import start_server, wait_ready
+from tests._services import free_port, stop_process
 
 GROUP_K = "k lazy"
 GROUP_M = "m endpoint"
@@ -110,16 +111,16 @@ async def _served_way(client: httpx.AsyncClient, way: str) -> list[Row]:
 
 
 async def _served_rows() -> list[Row]:
-    port = _free_port()
-    process = _start_server(port)
+    port = free_port()
+    process = start_server(port)
     base = f"http://127.0.0.1:{port}"
     try:
         # One client, its connection kept alive between loads, as a browser's would be.
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            await _wait_ready(client, f"{base}/endpoint/served/lazy/", process)
+            await wait_ready(client, f"{base}/endpoint/served/lazy/", process)
             return [row for way in WAYS for row in await _served_way(client, way)]
     finally:
-        _stop_server(process)
+        stop_process(process)
 
 
 def run() -> list[Row]:

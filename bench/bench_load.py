@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,9 @@ from pathlib import Path
 
 import httpx
 
+from bench._procs import rss_mib
 from bench._table import Row
+from tests._services import free_port, stop_process
 
 GROUP = "h load"
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,39 +47,6 @@ SERVERS = {
         "/load/sync/",
     ),
 }  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (gunicorn's workers)."""
-    pids = [pid]
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            children = Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
-        except OSError:
-            continue
-        for child in children:
-            pids.extend(_tree(int(child)))
-    return pids
-
-
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its descendants, in MiB (Linux)."""
-    total = 0
-    for each in _tree(pid):
-        try:
-            status = Path(f"/proc/{each}/status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
 
 
 async def _load(url: str, requests: int, pid: int) -> tuple[str, list[float], float]:
@@ -135,7 +103,7 @@ async def _ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 def measure(server: str, requests: int) -> tuple[str, list[float], float]:
     command, path = SERVERS[server]
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -148,12 +116,7 @@ def measure(server: str, requests: int) -> tuple[str, list[float], float]:
         asyncio.run(_ready(url, process))
         return asyncio.run(_load(url, requests, process.pid))
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def run() -> list[Row]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import httpx
 from bench import pages
 from bench._measure import percentile
 from bench._table import Row
+from tests._services import free_port, stop_process
 
 GROUP = "d server"
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,13 +34,7 @@ LATENCY_TARGET = 1.5
 PANEL_MS = pages.SERVER_PANEL_SECONDS * 1000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(port: int) -> subprocess.Popen[bytes]:
+def start_server(port: int) -> subprocess.Popen[bytes]:
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     command = [
@@ -51,18 +45,7 @@ def _start_server(port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
-def _stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-async def _wait_ready(
-    client: httpx.AsyncClient, url: str, process: subprocess.Popen[bytes]
-) -> None:
+async def wait_ready(client: httpx.AsyncClient, url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -111,7 +94,7 @@ class Load:
 async def _run(base: str, process: subprocess.Popen[bytes]) -> dict[str, Load]:
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(limits=limits, timeout=TIMEOUT) as client:
-        await _wait_ready(client, f"{base}/page/", process)
+        await wait_ready(client, f"{base}/page/", process)
         loads = {
             "plain": Load(client, f"{base}/plain/"),
             "page": Load(client, f"{base}/page/"),
@@ -128,12 +111,12 @@ async def _run(base: str, process: subprocess.Popen[bytes]) -> dict[str, Load]:
 
 
 def run() -> list[Row]:
-    port = _free_port()
-    process = _start_server(port)
+    port = free_port()
+    process = start_server(port)
     try:
         loads = asyncio.run(_run(f"http://127.0.0.1:{port}", process))
     finally:
-        _stop_server(process)
+        stop_process(process)
     plain, page, single = loads["plain"], loads["page"], loads["page-1"]
     ratio = page.best_rps / plain.best_rps
     load = f"{ROUNDS} x {REQUESTS} requests at concurrency {CONCURRENCY}"

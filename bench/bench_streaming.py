@@ -19,7 +19,8 @@ from django.test import RequestFactory
 from bench import streaming_pages as pages
 from bench._measure import acpu_us, awall_s
 from bench._table import Row
-from bench.bench_server import _free_port, _start_server, _stop_server, _wait_ready
+from bench.bench_server import start_server, wait_ready
+from tests._services import free_port, stop_process
 
 GROUP_I = "i streaming"
 GROUP_J = "j eager"
@@ -44,13 +45,13 @@ async def _first_and_last(client: httpx.AsyncClient, url: str) -> tuple[float, f
 
 
 async def _socket_rows() -> list[Row]:
-    port = _free_port()
-    process = _start_server(port)
+    port = free_port()
+    process = start_server(port)
     base = f"http://127.0.0.1:{port}"
     rows = []
     try:
         async with httpx.AsyncClient(timeout=10) as client:
-            await _wait_ready(client, f"{base}/stream/buffered/", process)
+            await wait_ready(client, f"{base}/stream/buffered/", process)
             for mode in ("ordered", "unordered", "buffered"):
                 url = f"{base}/stream/{mode}/"
                 await _first_and_last(client, url)  # warm up
@@ -78,7 +79,7 @@ async def _socket_rows() -> list[Row]:
                     )
                 )
     finally:
-        _stop_server(process)
+        stop_process(process)
     return rows
 
 
